@@ -1,0 +1,26 @@
+#!/usr/bin/env node
+// relurev command line: each command lives in its own file and registers itself here.
+import { Command, CommanderError } from 'commander';
+// command registrations (one line each)
+
+const program = new Command();
+program
+  .name('relurev')
+  .description(
+    'Reverse-engineer deep ReLU networks from black-box queries: recover the architecture, every weight and bias\n' +
+      '(up to neuron permutation and positive scaling), and prove it against the original.',
+  )
+  .version('0.1.0')
+  .showHelpAfterError('(run with --help for usage)')
+  .exitOverride();
+
+
+try {
+  await program.parseAsync(process.argv);
+} catch (e) {
+  if (e instanceof CommanderError) {
+    process.exitCode = e.exitCode === 0 ? 0 : 2;
+  } else {
+    throw e;
+  }
+}

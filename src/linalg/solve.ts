@@ -1,0 +1,74 @@
+// Thin wrappers over ml-matrix (float64): least squares, SVD, null space, rank.
+import { Matrix, QrDecomposition, SingularValueDecomposition } from 'ml-matrix';
+
+/** A dense row-major m × n matrix as ml-matrix. */
+export function toMatrix(data: ArrayLike<number>, m: number, n: number): Matrix {
+  const M = new Matrix(m, n);
+  for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) M.set(i, j, data[i * n + j]);
+  return M;
+}
+
+export function fromRows(rows: ArrayLike<number>[]): Matrix {
+  const M = new Matrix(rows.length, rows[0]?.length ?? 0);
+  rows.forEach((r, i) => {
+    for (let j = 0; j < r.length; j++) M.set(i, j, r[j]);
+  });
+  return M;
+}
+
+export function columnOf(M: Matrix, j: number): Float64Array {
+  return Float64Array.from(M.getColumn(j));
+}
+
+/**
+ * Least squares min ‖A x − b‖ for A m × n (m ≥ n, full column rank) by Householder QR; b may have several columns.
+ * Returns x (n × k) and the residual norm of each column.
+ */
+export function lstsq(A: Matrix, B: Matrix): { x: Matrix; residual: number[] } {
+  const x = new QrDecomposition(A).solve(B);
+  const R = A.mmul(x).sub(B);
+  const residual = Array.from({ length: B.columns }, (_, j) => Math.hypot(...R.getColumn(j)));
+  return { x, residual };
+}
+
+/** Least squares through the SVD pseudo-inverse (rank-deficient systems); singular values below rcond·σ_max are dropped. */
+export function lstsqSvd(A: Matrix, B: Matrix, rcond = 1e-12): { x: Matrix; rank: number; singularValues: number[] } {
+  const svd = new SingularValueDecomposition(A, { autoTranspose: true });
+  const s = svd.diagonal;
+  const smax = Math.max(0, ...s);
+  const U = svd.leftSingularVectors;
+  const V = svd.rightSingularVectors;
+  let rank = 0;
+  const x = new Matrix(A.columns, B.columns);
+  for (let i = 0; i < s.length; i++) {
+    if (s[i] <= rcond * smax) continue;
+    rank++;
+    const ui = U.getColumnVector(i);
+    const vi = V.getColumnVector(i);
+    const coef = ui.transpose().mmul(B).div(s[i]); // 1 × k
+    x.add(vi.mmul(coef));
+  }
+  return { x, rank, singularValues: s };
+}
+
+/** Singular values (descending) and right singular vectors of A. */
+export function svd(A: Matrix): { s: number[]; V: Matrix; U: Matrix } {
+  const d = new SingularValueDecomposition(A, { autoTranspose: true });
+  return { s: d.diagonal, V: d.rightSingularVectors, U: d.leftSingularVectors };
+}
+
+/** Unit vector spanning the (numerical) null space of A (rows ≥ columns): its smallest right singular vector. */
+export function smallestRightSingularVector(A: Matrix): { v: Float64Array; s: number[] } {
+  const d = new SingularValueDecomposition(A, { autoTranspose: false, computeLeftSingularVectors: false });
+  const s = d.diagonal;
+  let k = 0;
+  for (let i = 1; i < s.length; i++) if (s[i] < s[k]) k = i;
+  return { v: Float64Array.from(d.rightSingularVectors.getColumn(k)), s };
+}
+
+/** Numerical rank with relative tolerance. */
+export function rank(A: Matrix, rtol = 1e-10): number {
+  const s = new SingularValueDecomposition(A, { autoTranspose: true, computeLeftSingularVectors: false, computeRightSingularVectors: false }).diagonal;
+  const smax = Math.max(0, ...s);
+  return s.filter((x) => x > rtol * smax).length;
+}
