@@ -2,6 +2,11 @@
 // relurev command line: each command lives in its own file and registers itself here.
 import { Command, CommanderError } from 'commander';
 // command registrations (one line each)
+import { registerInvert } from './invert.js';
+import { registerStability } from './stability.js';
+import { registerServe } from './serve.js';
+import { registerMake } from './make.js';
+import { registerCompare } from './compare.js';
 
 const program = new Command();
 program
@@ -13,6 +18,12 @@ program
   .version('0.1.0')
   .showHelpAfterError('(run with --help for usage)')
   .exitOverride();
+
+registerServe(program);
+registerCompare(program);
+registerMake(program);
+registerInvert(program);
+registerStability(program);
 
 
 try {

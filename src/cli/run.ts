@@ -1,4 +1,5 @@
 // One way every command ends: user errors as one line on stderr and a non-zero exit, never a stack trace.
+import { InvalidArgumentError } from 'commander';
 import { ModelFormatError } from '../network/format.js';
 import { OracleError } from '../oracle/types.js';
 
@@ -12,13 +13,13 @@ export class UsageError extends Error {
 
 /** Exit codes: 1 = extraction incomplete/failed on the black box, 2 = bad usage or input file, 3 = internal error. */
 export function exitCodeFor(e: unknown): number {
-  if (e instanceof UsageError || e instanceof ModelFormatError) return 2;
+  if (e instanceof UsageError || e instanceof ModelFormatError || e instanceof InvalidArgumentError) return 2;
   if (e instanceof OracleError) return 1;
   return 3;
 }
 
 export function isUserError(e: unknown): boolean {
-  return e instanceof UsageError || e instanceof ModelFormatError || e instanceof OracleError;
+  return e instanceof UsageError || e instanceof ModelFormatError || e instanceof InvalidArgumentError || e instanceof OracleError;
 }
 
 /** Wrap a command action: print a one-line error and set the exit code on failure. */
@@ -39,20 +40,23 @@ export function action<A extends unknown[]>(fn: (...args: A) => Promise<void> | 
   };
 }
 
-/** Parse an integer option; throws UsageError naming the flag. */
+/**
+ * Parse an integer option. Usable as a commander argParser (its InvalidArgumentError becomes commander's own
+ * one-line "option ... is invalid" message and exit code 2) or called inside an action.
+ */
 export function intOption(name: string, min = 0): (v: string) => number {
   return (v: string) => {
     const n = Number(v);
-    if (!Number.isInteger(n) || n < min) throw new UsageError(`${name} must be an integer >= ${min}, got "${v}"`);
+    if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be an integer >= ${min}, got "${v}"`);
     return n;
   };
 }
 
-/** Parse a number option; throws UsageError naming the flag. */
+/** Parse a number option (see intOption). */
 export function numberOption(name: string): (v: string) => number {
   return (v: string) => {
     const n = Number(v);
-    if (!Number.isFinite(n)) throw new UsageError(`${name} must be a number, got "${v}"`);
+    if (!Number.isFinite(n)) throw new InvalidArgumentError(`${name} must be a number, got "${v}"`);
     return n;
   };
 }

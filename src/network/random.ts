@@ -11,8 +11,19 @@ export interface Rng {
   int(n: number): number;
 }
 
-export function makeRng(seed: number): Rng {
-  const gen = xoroshiro128plus(seed | 0);
+/**
+ * A well-mixed 32-bit seed for stream `stream` of `seed` (murmur3 finaliser). xoroshiro128+ seeded with a small
+ * integer directly gives first draws near 1; mixing first makes every seed, and every derived stream, independent.
+ */
+export function streamSeed(seed: number, stream = 0): number {
+  let h = (seed ^ Math.imul(stream + 1, 0x9e3779b9)) | 0;
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return (h ^ (h >>> 16)) | 0;
+}
+
+export function makeRng(seed: number, stream = 0): Rng {
+  const gen = xoroshiro128plus(streamSeed(seed, stream));
   let spare: number | null = null;
   const uniform = () => uniformFloat64(gen);
   return {

@@ -1,0 +1,170 @@
+// Compare a recovered network with the truth, after alignment (DESIGN §5): per-layer weight errors
+// and the functional error on random inputs.
+import { maxAbs, median } from '../linalg/vec.js';
+import { align, type LayerMatch } from './align.js';
+import { forward } from './forward.js';
+import { makeRng } from './random.js';
+import { archString, type Network } from './types.js';
+
+/**
+ * One layer of a comparison; weights are those of the normalised networks (align.ts), matched
+ * neurons only, in the layer's common column space (a missing or spurious neuron of the previous
+ * layer contributes a column where one side's weight is 0).
+ *
+ * - logErrW = log10(‖Ŵ − W‖_F / ‖W‖_F) over the matched rows: the paper's log normalised error.
+ *   logErrB the same for the bias vector. −Infinity when exact; if ‖W‖_F = 0 the absolute
+ *   log10(‖Ŵ − W‖_F) is reported instead.
+ * - relative error of an entry = |ŵ_ji − w_ji| / max(‖w_j‖∞, |b_j|): relative to the largest entry
+ *   of the truth neuron's normalised row [w_j, b_j] (absolute if that row is all zeros).
+ *   maxRelErr and medianRelErr are taken over every entry of every matched row, biases included.
+ */
+export interface LayerComparison {
+  /** 1-based: layers 1..d are hidden, d + 1 is the output layer. */
+  layer: number;
+  output: boolean;
+  trueWidth: number;
+  recoveredWidth: number;
+  matched: number;
+  missing: number;
+  spurious: number;
+  logErrW: number;
+  logErrB: number;
+  maxRelErr: number;
+  medianRelErr: number;
+}
+
+export interface Comparison {
+  layers: LayerComparison[];
+  /**
+   * max_x ‖N̂(x) − N(x)‖∞ / max_x ‖N(x)‖∞ over `samples` inputs with i.i.d. N(0, 1) coordinates,
+   * and separately over `samples` inputs with coordinates uniform in [0, 1) (MNIST-like scale);
+   * the larger of the two ratios. Absolute when the truth's outputs are all zero.
+   */
+  functionalError: number;
+  /** Same depth and the same width in every layer. */
+  architectureMatches: boolean;
+  /** Max over layers of maxRelErr; Infinity when the architectures differ (a neuron missing or spurious, or another depth). */
+  worstRelErr: number;
+  recoveredArch: string;
+  trueArch: string;
+}
+
+/** err / ref, or err when the reference is zero (nothing to be relative to). */
+function relative(err: number, ref: number): number {
+  return ref > 0 ? err / ref : err;
+}
+
+function compareLayer(m: LayerMatch): LayerComparison {
+  let errW = 0;
+  let refW = 0;
+  let errB = 0;
+  let refB = 0;
+  const rel: number[] = [];
+  for (const p of m.pairs) {
+    const scale = Math.max(maxAbs(p.wTrue), Math.abs(p.bTrue));
+    for (let i = 0; i < m.columns; i++) {
+      const d = p.w[i] - p.wTrue[i];
+      errW += d * d;
+      refW += p.wTrue[i] ** 2;
+      rel.push(relative(Math.abs(d), scale));
+    }
+    errB += (p.b - p.bTrue) ** 2;
+    refB += p.bTrue ** 2;
+    rel.push(relative(Math.abs(p.b - p.bTrue), scale));
+  }
+  return {
+    layer: m.index + 1,
+    output: m.output,
+    trueWidth: m.trueWidth,
+    recoveredWidth: m.recoveredWidth,
+    matched: m.pairs.length,
+    missing: m.missing.length,
+    spurious: m.spurious.length,
+    logErrW: Math.log10(relative(Math.sqrt(errW), Math.sqrt(refW))),
+    logErrB: Math.log10(relative(Math.sqrt(errB), Math.sqrt(refB))),
+    maxRelErr: rel.reduce((a, v) => Math.max(a, v), 0),
+    medianRelErr: median(rel),
+  };
+}
+
+/** max ‖N̂(x) − N(x)‖∞ / max ‖N(x)‖∞ over the n inputs xs. */
+function functionalRatio(recovered: Network, truth: Network, xs: Float64Array, n: number): number {
+  const yr = forward(recovered, xs, n);
+  const yt = forward(truth, xs, n);
+  let err = 0;
+  let ref = 0;
+  for (let i = 0; i < yt.length; i++) {
+    err = Math.max(err, Math.abs(yr[i] - yt[i]));
+    ref = Math.max(ref, Math.abs(yt[i]));
+  }
+  return relative(err, ref);
+}
+
+export function compareNetworks(recovered: Network, truth: Network, opts: { samples?: number; seed?: number } = {}): Comparison {
+  const samples = opts.samples ?? 2000;
+  const matches = align(recovered, truth);
+  const layers = matches.map(compareLayer);
+  const architectureMatches =
+    recovered.layers.length === truth.layers.length && recovered.layers.every((l, k) => l.outDim === truth.layers[k].outDim);
+
+  const rng = makeRng(opts.seed ?? 1);
+  const n = recovered.layers[0].inDim * samples;
+  const gaussian = new Float64Array(n).map(() => rng.normal());
+  const uniform = new Float64Array(n).map(() => rng.uniform());
+  const functionalError = Math.max(
+    functionalRatio(recovered, truth, gaussian, samples),
+    functionalRatio(recovered, truth, uniform, samples),
+  );
+
+  return {
+    layers,
+    functionalError,
+    architectureMatches,
+    worstRelErr: architectureMatches ? layers.reduce((a, l) => Math.max(a, l.maxRelErr), 0) : Infinity,
+    recoveredArch: archString(recovered),
+    trueArch: archString(truth),
+  };
+}
+
+/** Whether a comparison passes a tolerance on both the weights and the function, and why not. */
+export function comparisonVerdict(c: Comparison, tol: number): { pass: boolean; reason: string } {
+  if (!c.architectureMatches) return { pass: false, reason: `architecture differs: recovered ${c.recoveredArch}, truth ${c.trueArch}` };
+  // Written as !(x <= tol) so that a NaN fails.
+  if (!(c.worstRelErr <= tol)) return { pass: false, reason: `worst relative weight error ${fmtExp(c.worstRelErr)} > tol ${tol.toExponential()}` };
+  if (!(c.functionalError <= tol)) return { pass: false, reason: `functional error ${fmtExp(c.functionalError)} > tol ${tol.toExponential()}` };
+  return { pass: true, reason: `worst relative weight error ${fmtExp(c.worstRelErr)} and functional error ${fmtExp(c.functionalError)} <= tol ${tol.toExponential()}` };
+}
+
+function fmtExp(v: number): string {
+  return Number.isFinite(v) ? v.toExponential(2) : String(v);
+}
+
+function fmtLog(v: number): string {
+  return Number.isFinite(v) ? v.toFixed(2) : String(v);
+}
+
+/** A fixed-width table, one row per layer, then the architecture, functional and worst errors. */
+export function formatComparison(c: Comparison): string {
+  const head = ['layer', 'true', 'found', 'matched', 'missing', 'spurious', 'log err W', 'log err b', 'max rel err', 'median rel err'];
+  const rows = c.layers.map((l) => [
+    l.output ? 'out' : String(l.layer),
+    String(l.trueWidth),
+    String(l.recoveredWidth),
+    String(l.matched),
+    String(l.missing),
+    String(l.spurious),
+    fmtLog(l.logErrW),
+    fmtLog(l.logErrB),
+    fmtExp(l.maxRelErr),
+    fmtExp(l.medianRelErr),
+  ]);
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[]) => cells.map((s, i) => (i === 0 ? s.padEnd(widths[i]) : s.padStart(widths[i]))).join('  ');
+  return [
+    line(head),
+    ...rows.map(line),
+    `architecture: recovered ${c.recoveredArch}, truth ${c.trueArch} (${c.architectureMatches ? 'same' : 'DIFFERENT'})`,
+    `functional error: ${fmtExp(c.functionalError)}  (max |N̂(x) − N(x)|∞ / max |N(x)|∞, Gaussian and uniform [0,1] inputs)`,
+    `worst relative weight error: ${fmtExp(c.worstRelErr)}`,
+  ].join('\n') + '\n';
+}
