@@ -35,7 +35,7 @@ test('trainClassifier memorises random binary labels and is reproducible from it
   const data = memorisationTask(10, 100, 3);
   const run = () => {
     const net = randomNetwork([10, 32, 2], 4);
-    return { net, result: trainClassifier(net, data.xs, data.labels, data.n, { epochs: 500, seed: 5, targetAccuracy: 1 }) };
+    return { net, result: trainClassifier(net, data.xs, data.labels, data.n, { epochs: 500, lr: 3e-3, seed: 5, targetAccuracy: 1 }) };
   };
   const a = run();
   assert.ok(a.result.accuracy >= 0.95, `training accuracy ${a.result.accuracy}`);
