@@ -1,0 +1,60 @@
+// The first-layer phase: sample lines until a round of new lines finds no new first-layer hyperplane; measure each
+// unexplained kink's local hyperplane, test it, keep the rows (deduplicated up to sign and scale) and hand the
+// remaining boundary points to the deeper layers.
+import type { Kink } from '../geometry/kinks.js';
+import { kinksOnLines, measurePoints, randomLines, sideDistances, type BoundaryPoint } from './boundary-points.js';
+import { report, type ExtractContext } from './context.js';
+import { onAnyPlane, rowFromPoint, samePlane, testHyperplanes, type Row } from './first-layer.js';
+
+export interface FirstLayerResult {
+  rows: Row[];
+  /** Measured boundary points that are not on a first-layer hyperplane. */
+  deeper: BoundaryPoint[];
+}
+
+/** Tolerance for "x is on this plane", relative to |x|: the kink search places points to ~1e-12 relative. */
+export function planeTolerance(ctx: ExtractContext): number {
+  return ctx.tol.precision === 'float64' ? 1e-8 : 1e-3;
+}
+
+export async function findFirstLayer(ctx: ExtractContext, opts: { firstLines?: number; moreLines?: number; maxRounds?: number } = {}): Promise<FirstLayerResult> {
+  const rows: Row[] = [];
+  const deeper: BoundaryPoint[] = [];
+  const ptol = planeTolerance(ctx);
+  const chunk = 32;
+  let round = 0;
+  for (;;) {
+    const count = round === 0 ? (opts.firstLines ?? 6) : (opts.moreLines ?? 3);
+    const lines = randomLines(ctx, count);
+    report(ctx, 'layer 1', `round ${round + 1}: searching ${count} lines for boundary points`);
+    const kinks = await kinksOnLines(ctx, lines);
+    const sides = sideDistances(kinks, 1e-2 * ctx.scale + 1e-3);
+    const before = rows.length;
+    // Kinks not explained by a known row are measured (in chunks, so that rows found early explain later kinks).
+    let pending: { k: Kink; side: number }[] = kinks.map((k, i) => ({ k, side: sides[i] }));
+    let done = 0;
+    while (pending.length > 0) {
+      pending = pending.filter((p) => !onAnyPlane(rows, p.k.x, ptol));
+      const batch = pending.slice(0, chunk);
+      pending = pending.slice(chunk);
+      if (batch.length === 0) break;
+      const measured = await measurePoints(ctx, batch.map((b) => b.k), lines, batch.map((b) => b.side));
+      const isPlane = await testHyperplanes(ctx, measured);
+      measured.forEach((p, i) => {
+        if (!isPlane[i]) {
+          deeper.push(p);
+          return;
+        }
+        const row = rowFromPoint(p);
+        if (!rows.some((r) => samePlane(r, row, ptol))) rows.push(row);
+      });
+      done += batch.length;
+      report(ctx, 'layer 1', `round ${round + 1}: ${rows.length} first-layer neurons, ${deeper.length} deeper boundary points`, done, done + pending.length);
+    }
+    // Deeper points found before a first-layer row was known may sit on that row's plane: drop them.
+    for (let i = deeper.length - 1; i >= 0; i--) if (onAnyPlane(rows, deeper[i].x, ptol)) deeper.splice(i, 1);
+    round++;
+    if ((round > 1 && rows.length === before) || round >= (opts.maxRounds ?? 20)) break;
+  }
+  return { rows, deeper };
+}

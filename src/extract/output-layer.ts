@@ -1,0 +1,82 @@
+// Signs of the last hidden layer and the output layer (DESIGN §4.5–4.6).
+//
+// With the last hidden layer's rows ŵ_h known only up to sign, ReLU(−u) = ReLU(u) − u means a wrongly signed
+// neuron h contributes V_h·ReLU(ŵ_h a + b̂_h) − V_h·(ŵ_h a + b̂_h): an affine residue in the previous layer's
+// activations a. Fitting N(x) ≈ V·ReLU(Ŵa + b̂) + A·a + c by least squares and solving
+//   A = −Σ_h s_h V_{·h} ŵ_hᵀ,  s_h ∈ {0, 1}
+// (n_out·n_{L−1} equations, n_L unknowns) gives the flipped neurons s_h = 1. Then V, c are refitted with A = 0.
+import { Matrix } from 'ml-matrix';
+import { lstsq, lstsqSvd } from '../linalg/solve.js';
+import type { Row } from './first-layer.js';
+
+export interface OutputFit {
+  flips: boolean[];
+  /** How far the least-squares s_h were from {0, 1} (max distance); small when the signs are certain. */
+  signAmbiguity: number;
+  /** Output layer n_out × n_L (row-major) and bias. */
+  V: Float64Array;
+  c: Float64Array;
+  /** Relative residual of the final fit on the sample points. */
+  residual: number;
+}
+
+function hiddenFeatures(rows: Row[], acts: Float64Array, m: number, d: number, flips?: boolean[]): Matrix {
+  const H = new Matrix(m, rows.length);
+  for (let s = 0; s < m; s++) {
+    rows.forEach((r, h) => {
+      let z = r.b;
+      for (let i = 0; i < d; i++) z += r.w[i] * acts[s * d + i];
+      if (flips?.[h]) z = -z;
+      H.set(s, h, z > 0 ? z : 0);
+    });
+  }
+  return H;
+}
+
+/**
+ * @param acts  activations of the layer before the last hidden layer at m sample points (m × d; the input for
+ *              one-hidden-layer networks)
+ * @param ys    the black box's outputs at those points (m × nOut)
+ */
+export function fitOutputLayer(rows: Row[], acts: Float64Array, ys: Float64Array, m: number, d: number, nOut: number): OutputFit {
+  const nL = rows.length;
+  const Y = new Matrix(m, nOut);
+  for (let s = 0; s < m; s++) for (let o = 0; o < nOut; o++) Y.set(s, o, ys[s * nOut + o]);
+  const H = hiddenFeatures(rows, acts, m, d);
+  // Step 1: [H | a | 1] θ = Y.
+  const F = new Matrix(m, nL + d + 1);
+  for (let s = 0; s < m; s++) {
+    for (let h = 0; h < nL; h++) F.set(s, h, H.get(s, h));
+    for (let i = 0; i < d; i++) F.set(s, nL + i, acts[s * d + i]);
+    F.set(s, nL + d, 1);
+  }
+  const theta = lstsqSvd(F, Y, 1e-13).x;
+  // Step 2: A_{oi} = −Σ_h s_h V_{oh} w_{hi}.
+  const S = new Matrix(nOut * d, nL);
+  const rhs = new Matrix(nOut * d, 1);
+  for (let o = 0; o < nOut; o++) {
+    for (let i = 0; i < d; i++) {
+      rhs.set(o * d + i, 0, -theta.get(nL + i, o));
+      for (let h = 0; h < nL; h++) S.set(o * d + i, h, theta.get(h, o) * rows[h].w[i]);
+    }
+  }
+  const s = lstsqSvd(S, rhs, 1e-12).x.getColumn(0);
+  const flips = s.map((v) => v > 0.5);
+  const signAmbiguity = Math.max(0, ...s.map((v) => Math.min(Math.abs(v), Math.abs(v - 1))));
+  // Step 3: refit V, c on the sign-corrected features.
+  const H2 = hiddenFeatures(rows, acts, m, d, flips);
+  const G = new Matrix(m, nL + 1);
+  for (let r = 0; r < m; r++) {
+    for (let h = 0; h < nL; h++) G.set(r, h, H2.get(r, h));
+    G.set(r, nL, 1);
+  }
+  const { x, residual } = lstsq(G, Y);
+  const V = new Float64Array(nOut * nL);
+  const c = new Float64Array(nOut);
+  for (let o = 0; o < nOut; o++) {
+    for (let h = 0; h < nL; h++) V[o * nL + h] = x.get(h, o);
+    c[o] = x.get(nL, o);
+  }
+  const yNorm = Math.sqrt(Y.to1DArray().reduce((t, v) => t + v * v, 0)) || 1;
+  return { flips, signAmbiguity, V, c, residual: Math.hypot(...residual) / yNorm };
+}

@@ -1,0 +1,39 @@
+// Every numerical threshold of the extraction, scaled to the black box's precision (DESIGN §9: "precision is the
+// black box's"). float64 arithmetic inside a network of moderate size rounds at ~1e-15 relative; float32 at ~1e-7.
+
+export type Precision = 'float64' | 'float32';
+
+export class Tolerances {
+  constructor(
+    readonly precision: Precision,
+    /** Relative rounding of an output value. */
+    readonly rel: number,
+    /** Absolute floor (outputs near zero). */
+    readonly abs: number,
+  ) {}
+
+  static for(precision: Precision): Tolerances {
+    return precision === 'float64' ? new Tolerances('float64', 1e-11, 1e-12) : new Tolerances('float32', 2e-5, 2e-6);
+  }
+
+  /** Largest difference between two output values of magnitude `scale` that is still rounding. */
+  value(scale: number): number {
+    return this.rel * scale + this.abs;
+  }
+
+  /** Intervals narrower than this are not split further (kinks closer than this merge). */
+  minWidth(l: number, r: number): number {
+    const s = 1 + Math.abs(l) + Math.abs(r);
+    return (this.precision === 'float64' ? 1e-10 : 1e-4) * s;
+  }
+
+  /** Relative agreement expected between two estimates of the same direction (cosine distance). */
+  get direction(): number {
+    return this.precision === 'float64' ? 1e-6 : 1e-2;
+  }
+
+  /** Relative step for finite differences and side offsets at a critical point. */
+  get step(): number {
+    return this.precision === 'float64' ? 1e-4 : 1e-2;
+  }
+}
