@@ -9,6 +9,7 @@ import type { CountingOracle } from '../oracle/counting.js';
 import { OracleError } from '../oracle/types.js';
 import { report, type ExtractContext } from './context.js';
 import type { ProgressSink } from './events.js';
+import { randomLines } from './boundary-points.js';
 import { findFirstLayer } from './first-layer-search.js';
 import type { Row } from './first-layer.js';
 import { fitOutputLayer } from './output-layer.js';
@@ -35,6 +36,8 @@ export interface ExtractResult {
   queries: number;
   seconds: number;
   unresolved: Unresolved[];
+  /** Recovered, but worth knowing (e.g. lower precision for some neurons). */
+  notes: string[];
   /** Queries per phase. */
   phases: Record<string, number>;
   /** max |N̂(x) − N(x)| / max |N(x)| on fresh random queries. */
@@ -48,10 +51,14 @@ function rowsToLayer(rows: Row[], inDim: number): Layer {
   return { inDim, outDim: rows.length, W, b: Float64Array.from(rows.map((r) => r.b)) };
 }
 
+/** Sample points where the boundaries were searched: uniformly along random search lines (boundary-points.ts). */
 function randomPoints(ctx: ExtractContext, m: number): Float64Array {
   const n = ctx.oracle.inputDim;
   const xs = new Float64Array(m * n);
-  for (let i = 0; i < xs.length; i++) xs[i] = ctx.scale * ctx.rng.normal();
+  randomLines(ctx, m).forEach((ln, s) => {
+    const t = ln.t0 + (ln.t1 - ln.t0) * ctx.rng.uniform();
+    for (let i = 0; i < n; i++) xs[s * n + i] = ln.origin[i] + t * ln.dir[i];
+  });
   return xs;
 }
 
@@ -80,6 +87,7 @@ export async function extractNetwork(oracle: CountingOracle, opts: ExtractOption
   };
   const n = oracle.inputDim;
   const unresolved: Unresolved[] = [];
+  const notes: string[] = [];
   const hidden: Layer[] = [];
   const finish = (network: Network | null, complete: boolean, extra: Partial<ExtractResult> = {}): ExtractResult => ({
     network,
@@ -89,6 +97,7 @@ export async function extractNetwork(oracle: CountingOracle, opts: ExtractOption
     queries: oracle.queries,
     seconds: (performance.now() - start) / 1000,
     unresolved,
+    notes,
     phases: Object.fromEntries(oracle.byPhase),
     ...extra,
   });
@@ -99,6 +108,9 @@ export async function extractNetwork(oracle: CountingOracle, opts: ExtractOption
       return finish(null, false);
     }
     hidden.push(rowsToLayer(first.rows, n));
+    if (first.imprecise > 0) {
+      notes.push(`layer 1: ${first.imprecise} neuron(s) kept a direction that could not be refined (precision ~1e-10 instead of ~1e-14)`);
+    }
 
     report(ctx, 'output layer', `fitting the output layer on ${hidden[0].outDim} hidden neurons`);
     const m = 2 * (hidden[0].outDim + n + 1) + 32;

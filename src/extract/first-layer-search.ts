@@ -4,10 +4,12 @@
 import type { Kink } from '../geometry/kinks.js';
 import { kinksOnLines, measurePoints, randomLines, sideDistances, type BoundaryPoint } from './boundary-points.js';
 import { report, type ExtractContext } from './context.js';
-import { onAnyPlane, rowFromPoint, samePlane, testHyperplanes, type Row } from './first-layer.js';
+import { onAnyPlane, refineRows, rowFromPoint, samePlane, testHyperplanes, type Row } from './first-layer.js';
 
 export interface FirstLayerResult {
   rows: Row[];
+  /** Rows that kept an unrefined direction (precision of a measured normal, ~1e-10, instead of ~1e-14). */
+  imprecise: number;
   /** Measured boundary points that are not on a first-layer hyperplane. */
   deeper: BoundaryPoint[];
 }
@@ -19,6 +21,7 @@ export function planeTolerance(ctx: ExtractContext): number {
 
 export async function findFirstLayer(ctx: ExtractContext, opts: { firstLines?: number; moreLines?: number; maxRounds?: number } = {}): Promise<FirstLayerResult> {
   const rows: Row[] = [];
+  let imprecise = 0;
   const deeper: BoundaryPoint[] = [];
   const ptol = planeTolerance(ctx);
   const chunk = 32;
@@ -40,14 +43,27 @@ export async function findFirstLayer(ctx: ExtractContext, opts: { firstLines?: n
       if (batch.length === 0) break;
       const measured = await measurePoints(ctx, batch.map((b) => b.k), lines, batch.map((b) => b.side));
       const isPlane = await testHyperplanes(ctx, measured);
+      const fresh: Row[] = [];
+      const anchors: Float64Array[] = [];
       measured.forEach((p, i) => {
         if (!isPlane[i]) {
           deeper.push(p);
           return;
         }
+        // Unrefined rows are compared at the precision of a measured normal.
         const row = rowFromPoint(p);
-        if (!rows.some((r) => samePlane(r, row, ptol))) rows.push(row);
+        const loose = 100 * ctx.tol.direction;
+        if (rows.some((r) => samePlane(r, row, loose)) || fresh.some((r) => samePlane(r, row, loose))) return;
+        fresh.push(row);
+        anchors.push(p.x);
       });
+      if (fresh.length > 0) {
+        const refined = await refineRows(ctx, fresh, anchors);
+        refined.rows.forEach((row, i) => {
+          if (refined.skipped[i] > 0) imprecise++;
+          if (!rows.some((r) => samePlane(r, row, ptol))) rows.push(row);
+        });
+      }
       done += batch.length;
       report(ctx, 'layer 1', `round ${round + 1}: ${rows.length} first-layer neurons, ${deeper.length} deeper boundary points`, done, done + pending.length);
     }
@@ -56,5 +72,5 @@ export async function findFirstLayer(ctx: ExtractContext, opts: { firstLines?: n
     round++;
     if ((round > 1 && rows.length === before) || round >= (opts.maxRounds ?? 20)) break;
   }
-  return { rows, deeper };
+  return { rows, deeper, imprecise };
 }

@@ -6,7 +6,7 @@
 //   A = −Σ_h s_h V_{·h} ŵ_hᵀ,  s_h ∈ {0, 1}
 // (n_out·n_{L−1} equations, n_L unknowns) gives the flipped neurons s_h = 1. Then V, c are refitted with A = 0.
 import { Matrix } from 'ml-matrix';
-import { lstsq, lstsqSvd } from '../linalg/solve.js';
+import { lstsqSvd } from '../linalg/solve.js';
 import type { Row } from './first-layer.js';
 
 export interface OutputFit {
@@ -70,7 +70,9 @@ export function fitOutputLayer(rows: Row[], acts: Float64Array, ys: Float64Array
     for (let h = 0; h < nL; h++) G.set(r, h, H2.get(r, h));
     G.set(r, nL, 1);
   }
-  const { x, residual } = lstsq(G, Y);
+  // Minimum-norm solution: a neuron that never changes state on the samples cannot be told from the bias.
+  const x = lstsqSvd(G, Y, 1e-13).x;
+  const R = G.mmul(x).sub(Y);
   const V = new Float64Array(nOut * nL);
   const c = new Float64Array(nOut);
   for (let o = 0; o < nOut; o++) {
@@ -78,5 +80,5 @@ export function fitOutputLayer(rows: Row[], acts: Float64Array, ys: Float64Array
     c[o] = x.get(nL, o);
   }
   const yNorm = Math.sqrt(Y.to1DArray().reduce((t, v) => t + v * v, 0)) || 1;
-  return { flips, signAmbiguity, V, c, residual: Math.hypot(...residual) / yNorm };
+  return { flips, signAmbiguity, V, c, residual: Math.sqrt(R.to1DArray().reduce((t, v) => t + v * v, 0)) / yNorm };
 }

@@ -26,7 +26,7 @@ export interface Kink {
   slopeRight: Float64Array;
 }
 
-interface Interval {
+export interface Interval {
   line: number;
   l: number;
   m: number;
@@ -36,7 +36,7 @@ interface Interval {
   fr: Float64Array;
 }
 
-interface Candidate {
+export interface Candidate {
   iv: Interval;
   q1: number;
   q3: number;
@@ -88,7 +88,7 @@ function isLinear(iv: Interval, tol: Tolerances): boolean {
 }
 
 /** Predict the kink from the two outer quarters; null when the prediction is not self-consistent. */
-function predict(iv: Interval, q1: number, q3: number, fq1: Float64Array, fq3: Float64Array, tol: Tolerances): Candidate | null {
+export function predict(iv: Interval, q1: number, q3: number, fq1: Float64Array, fq3: Float64Array, tol: Tolerances): Candidate | null {
   const n = iv.fl.length;
   const sL = new Float64Array(n);
   const sR = new Float64Array(n);
