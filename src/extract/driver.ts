@@ -13,6 +13,11 @@ import { randomLines } from './boundary-points.js';
 import { findFirstLayer } from './first-layer-search.js';
 import type { Row } from './first-layer.js';
 import { fitOutputLayer } from './output-layer.js';
+import { findLayer } from './deeper-layer.js';
+import { KnownLayers } from '../geometry/known.js';
+import type { ExtractResult, Unresolved } from './result.js';
+
+export type { ExtractResult, Unresolved } from './result.js';
 
 export interface ExtractOptions {
   seed: number;
@@ -22,33 +27,19 @@ export interface ExtractOptions {
   inputScale?: number;
 }
 
-export interface Unresolved {
-  layer: number;
-  neuron?: number;
-  reason: string;
-}
-
-export interface ExtractResult {
-  network: Network | null;
-  complete: boolean;
-  partial: boolean;
-  widths: number[];
-  queries: number;
-  seconds: number;
-  unresolved: Unresolved[];
-  /** Recovered, but worth knowing (e.g. lower precision for some neurons). */
-  notes: string[];
-  /** Queries per phase. */
-  phases: Record<string, number>;
-  /** max |N̂(x) − N(x)| / max |N(x)| on fresh random queries. */
-  verificationError?: number;
-  error?: string;
-}
-
 function rowsToLayer(rows: Row[], inDim: number): Layer {
   const W = new Float64Array(rows.length * inDim);
   rows.forEach((r, j) => W.set(r.w, j * inDim));
   return { inDim, outDim: rows.length, W, b: Float64Array.from(rows.map((r) => r.b)) };
+}
+
+/** Apply signs t_j ∈ {±1} to a layer's rows. */
+function flipRows(layer: Layer, signs: Int8Array): void {
+  signs.forEach((t, j) => {
+    if (t > 0) return;
+    for (let i = 0; i < layer.inDim; i++) layer.W[j * layer.inDim + i] *= -1;
+    layer.b[j] *= -1;
+  });
 }
 
 /** Sample points where the boundaries were searched: uniformly along random search lines (boundary-points.ts). */
@@ -112,17 +103,35 @@ export async function extractNetwork(oracle: CountingOracle, opts: ExtractOption
       notes.push(`layer 1: ${first.imprecise} neuron(s) kept a direction that could not be refined (precision ~1e-10 instead of ~1e-14)`);
     }
 
-    report(ctx, 'output layer', `fitting the output layer on ${hidden[0].outDim} hidden neurons`);
-    const m = 2 * (hidden[0].outDim + n + 1) + 32;
+
+    // Deeper layers until every boundary point is explained (architecture discovery, DESIGN §4.7).
+    let pool = first.deeper;
+    for (let k = 2; ; k++) {
+      const known = new KnownLayers(hidden);
+      const onTol = ctx.tol.precision === 'float64' ? 1e-8 : 1e-3;
+      pool = pool.filter((p) => known.nearestBoundary(p.x).distance >= onTol * (1 + Math.hypot(...p.x)));
+      if (pool.length === 0) break;
+      report(ctx, `layer ${k}`, `${pool.length} boundary points not explained by layers 1..${k - 1}`);
+      const layer = await findLayer(ctx, known, pool, k);
+      unresolved.push(...layer.unresolved);
+      if (layer.rows.length === 0) {
+        unresolved.push({ layer: k, reason: `${pool.length} boundary point(s) belong to no recoverable layer-${k} neuron` });
+        break;
+      }
+      flipRows(hidden[hidden.length - 1], layer.signs);
+      hidden.push(rowsToLayer(layer.rows, hidden[hidden.length - 1].outDim));
+      pool = layer.deeper;
+    }
+
+    const last = hidden[hidden.length - 1];
+    const lastRows: Row[] = Array.from({ length: last.outDim }, (_, j) => ({ w: last.W.slice(j * last.inDim, (j + 1) * last.inDim), b: last.b[j] }));
+    report(ctx, 'output layer', `signs of hidden layer ${hidden.length} and the output layer`);
+    const m = 2 * (last.outDim + last.inDim + 1) + 32;
     const xs = randomPoints(ctx, m);
     const ys = await oracle.query(xs, m);
-    const fit = fitOutputLayer(first.rows, xs, ys, m, n, oracle.outputDim);
-    const last = hidden[hidden.length - 1];
-    fit.flips.forEach((f, j) => {
-      if (!f) return;
-      for (let i = 0; i < last.inDim; i++) last.W[j * last.inDim + i] *= -1;
-      last.b[j] *= -1;
-    });
+    const acts = hidden.length === 1 ? xs : new KnownLayers(hidden.slice(0, -1)).activations(xs, m);
+    const fit = fitOutputLayer(lastRows, acts, ys, m, last.inDim, oracle.outputDim);
+    flipRows(last, Int8Array.from(fit.flips, (f) => (f ? -1 : 1)));
     if (fit.signAmbiguity > 0.01) {
       unresolved.push({ layer: hidden.length, reason: `signs of the last hidden layer are ambiguous (least-squares distance ${fit.signAmbiguity.toExponential(2)} from 0/1)` });
     }

@@ -4,7 +4,8 @@
 // An interval [l, r] whose midpoint lies on the chord of its ends is linear and dropped. Otherwise its quarter
 // points are queried; the left piece (through l, q1) and the right piece (through q3, r) are extrapolated and
 // their intersection t* predicts the single kink. The prediction is accepted only if it falls inside (q1, q3),
-// agrees across all outputs, explains the midpoint, and one verification query at t* lands on both pieces.
+// agrees across all outputs, explains the midpoint, and two verification queries just left and right of t* land
+// on their pieces.
 // Anything else is split at the midpoint (whose halves already have their midpoints: the quarter points).
 import type { Oracle } from '../oracle/types.js';
 import { Tolerances } from './tolerances.js';
@@ -164,19 +165,28 @@ export async function findKinks(oracle: Oracle, lines: Line[], opts: KinkSearchO
       if (c) candidates.push(c);
       else split(iv, q1, q3, qs[2 * i], qs[2 * i + 1]);
     });
-    // One verification query per predicted kink.
+    // Two verification queries per predicted kink, at t* ∓ δ: each must lie on its own predicted piece. (A single
+    // query at t* is not enough: when the true kink lies in (l, q1) the "left piece" is a chord, and its
+    // intersection with the true right piece satisfies f(t*) = prediction by construction.)
+    const delta = (c: Candidate) => 1e-4 * (c.iv.r - c.iv.l);
     const vs = await evalAt(
       oracle,
       lines,
-      candidates.map((c) => ({ line: c.iv.line, t: c.t })),
+      candidates.flatMap((c) => [
+        { line: c.iv.line, t: c.t - delta(c) },
+        { line: c.iv.line, t: c.t + delta(c) },
+      ]),
     );
     candidates.forEach((c, i) => {
-      const f = vs[i];
-      const eps = tol.value(scaleOf(c.iv.fl, c.iv.fr, f));
+      const fMinus = vs[2 * i];
+      const fPlus = vs[2 * i + 1];
+      const d = delta(c);
+      const eps = tol.value(scaleOf(c.iv.fl, c.iv.fr, fMinus, fPlus));
       let ok = true;
-      for (let o = 0; o < f.length && ok; o++) {
-        const pred = c.iv.fl[o] + c.sL[o] * (c.t - c.iv.l);
-        if (Math.abs(pred - f[o]) > eps) ok = false;
+      for (let o = 0; o < fMinus.length && ok; o++) {
+        const left = c.iv.fl[o] + c.sL[o] * (c.t - d - c.iv.l);
+        const right = c.iv.fr[o] + c.sR[o] * (c.t + d - c.iv.r);
+        if (Math.abs(left - fMinus[o]) > eps || Math.abs(right - fPlus[o]) > eps) ok = false;
       }
       if (ok) {
         const ln = lines[c.iv.line];

@@ -1,0 +1,179 @@
+// Algorithm 2 (seed 001 §4.3): one additional layer. Boundary points not explained by the known layers are
+// explored one neuron at a time (walk.ts); each neuron's points give sign votes for layer k−1 (pass 1), then, with
+// the signs applied, its row (pass 2). Points whose boundary does not behave like layer k are handed to the next
+// layer. Duplicate neurons (the same boundary reached from two points) merge.
+import type { KnownLayers } from '../geometry/known.js';
+import { norm } from '../linalg/vec.js';
+import type { BoundaryPoint } from './boundary-points.js';
+import { report, type ExtractContext } from './context.js';
+import type { Unresolved } from './result.js';
+import type { Row } from './first-layer.js';
+import { jointSigns, pointData, solveRow, solveSigns, type PointData, type RowEstimate, type SignEstimate } from './layer-solve.js';
+import { walkBoundary } from './walk.js';
+
+export interface LayerResult {
+  /** Rows of layer k over layer k−1's activations (unit weights, sign unknown). */
+  rows: Row[];
+  /** t_h for layer k−1 (+1 keep, −1 flip). */
+  signs: Int8Array;
+  deeper: BoundaryPoint[];
+  unresolved: Unresolved[];
+}
+
+interface Explored {
+  points: PointData[];
+  est: SignEstimate;
+  crossed: number;
+}
+
+/** Singular values below this (relative) span the numerical null space of a layer system. */
+function nullTol(ctx: ExtractContext): number {
+  return ctx.tol.precision === 'float64' ? 1e-9 : 1e-3;
+}
+
+/** Tolerance for "the sign system is consistent", i.e. the boundary is a layer-k boundary. */
+function consistencyTol(ctx: ExtractContext): number {
+  return ctx.tol.precision === 'float64' ? 1e-7 : 1e-2;
+}
+
+/** Signs of layer k−1 from the explored boundaries: votes of γ/β when each boundary fixed them alone, else jointly. */
+function layerSigns(explored: Explored[], H: number, n: number): Float64Array {
+  const score = new Float64Array(H);
+  if (explored.every((e) => e.est.nullity === 1)) {
+    for (const e of explored) {
+      for (let h = 0; h < H; h++) {
+        const r = e.est.ratio[h];
+        if (Number.isFinite(r) && Math.abs(Math.abs(r) - 1) < 0.05) score[h] += Math.sign(r) * e.est.weight[h];
+      }
+    }
+  } else if (explored.length > 0) {
+    jointSigns(explored.map((e) => ({ data: e.points, est: e.est })), H, n).forEach((t, h) => {
+      if (Number.isFinite(t) && Math.abs(Math.abs(t) - 1) < 0.05) score[h] = t;
+    });
+  }
+  return score;
+}
+
+/** Apply signs to a boundary's point data (ẑ → t·ẑ). */
+function withSigns(points: PointData[], signs: Int8Array, n: number): PointData[] {
+  return points.map((p) => ({
+    ...p,
+    z: Float64Array.from(p.z, (v, h) => v * signs[h]),
+    grad: Float64Array.from(p.grad, (v, i) => v * signs[Math.floor(i / n)]),
+  }));
+}
+
+/** |z(x)| relative to its terms, for a row over layer k−1's activations: ≈ 0 when x lies on B_z. */
+function valueResidual(row: RowEstimate, zSigned: Float64Array): number {
+  let v = row.b;
+  let mag = Math.abs(row.b);
+  for (let h = 0; h < row.w.length; h++) {
+    if (zSigned[h] <= 0) continue;
+    v += row.w[h] * zSigned[h];
+    mag += Math.abs(row.w[h] * zSigned[h]);
+  }
+  return Math.abs(v) / (mag || 1);
+}
+
+export async function findLayer(ctx: ExtractContext, known: KnownLayers, pool: BoundaryPoint[], k: number): Promise<LayerResult> {
+  const last = known.depth - 1;
+  const H = known.layers[last].outDim;
+  const n = ctx.oracle.inputDim;
+  const onTol = ctx.tol.precision === 'float64' ? 1e-8 : 1e-3;
+  const dupTol = ctx.tol.precision === 'float64' ? 1e-6 : 1e-2;
+  const candidates = pool.filter((p) => known.nearestBoundary(p.x).distance >= onTol * (1 + norm(p.x)));
+  const explored: Explored[] = [];
+  const deeper: BoundaryPoint[] = [];
+  const unresolved: Unresolved[] = [];
+  let signs = new Int8Array(H).fill(1);
+  let rows: RowEstimate[] = [];
+  let done = 0;
+  for (const p of candidates) {
+    done++;
+    const zAt = known.preActs(p.x)[last].map((v, h) => v * signs[h]);
+    if (rows.some((r) => valueResidual(r, zAt) < dupTol)) continue;
+    report(ctx, `layer ${k}`, `exploring boundary ${explored.length + 1} (${deeper.length} deeper)`, done, candidates.length);
+    const walk = await walkBoundary(ctx, known, { x: p.x, normal: p.normal }, 3 * H + 6);
+    if (walk.points.length < 2) {
+      unresolved.push({ layer: k, reason: `a boundary point could not be followed across any layer-${k - 1} boundary` });
+      continue;
+    }
+    const data = pointData(known, walk.points);
+    const est = solveSigns(data, H, n, nullTol(ctx));
+    if (!(est.consistency < consistencyTol(ctx))) {
+      deeper.push(p);
+      continue;
+    }
+    explored.push({ points: data, est, crossed: walk.crossed.size });
+    // Provisional signs and rows, for recognising the boundaries already explored.
+    const next = Int8Array.from(layerSigns(explored, H, n), (t) => (t < 0 ? -1 : 1));
+    if (next.some((t, h) => t !== signs[h])) {
+      signs = next;
+      rows = explored.map((e) => solveRow(withSigns(e.points, signs, n), H, n, nullTol(ctx)));
+    } else {
+      rows.push(solveRow(withSigns(data, signs, n), H, n, nullTol(ctx)));
+    }
+  }
+
+  const score = layerSigns(explored, H, n);
+  for (let h = 0; h < H; h++) {
+    if (score[h] === 0) {
+      unresolved.push({ layer: k - 1, neuron: h, reason: `sign undetermined: no layer-${k} boundary was seen crossing it` });
+    }
+  }
+  signs = Int8Array.from(score, (t) => (t < 0 ? -1 : 1));
+
+  // Boundaries of the same neuron (reached from different points) agree on the weights both determined: cluster
+  // them and solve each neuron once on the union of its points.
+  const signed = explored.map((e) => withSigns(e.points, signs, n));
+  const single = signed.map((pts) => solveRow(pts, H, n, nullTol(ctx)));
+  const cluster = new Array<number>(single.length).fill(-1);
+  const out: Row[] = [];
+  for (let i = 0; i < single.length; i++) {
+    if (cluster[i] >= 0) continue;
+    cluster[i] = out.length;
+    const members = [i];
+    for (let j = i + 1; j < single.length; j++) if (cluster[j] < 0 && samePartialRow(single[i], single[j], dupTol)) {
+      cluster[j] = out.length;
+      members.push(j);
+    }
+    let points = members.flatMap((m) => signed[m]);
+    let row = solveRow(points, H, n, nullTol(ctx));
+    // Weights of neurons never active where the boundary was explored: walk again, aiming at exactly those.
+    for (let attempt = 0; attempt < 2 && row.undetermined.length > 0; attempt++) {
+      const from = points[(attempt * 7919) % points.length];
+      const extra = await walkBoundary(ctx, known, { x: from.x, normal: from.normal }, 2 * row.undetermined.length + 4, new Set(row.undetermined));
+      if (extra.points.length < 2) continue;
+      points = points.concat(withSigns(pointData(known, extra.points.slice(1)), signs, n));
+      row = solveRow(points, H, n, nullTol(ctx));
+    }
+    if (row.undetermined.length > 0) {
+      unresolved.push({
+        layer: k,
+        neuron: out.length,
+        reason: `weights from layer-${k - 1} neuron(s) ${row.undetermined.join(', ')} undetermined: never active where this boundary was explored (§5); set to 0`,
+      });
+    }
+    out.push({ w: row.w, b: row.b });
+  }
+  return { rows: out, signs, deeper, unresolved };
+}
+
+/**
+ * Two partial rows of the same neuron: equal, up to a common factor (positive or negative), on the weights both
+ * determined. The factor comes from the shared entries' norms.
+ */
+function samePartialRow(a: RowEstimate, b: RowEstimate, tol: number): boolean {
+  const common: number[] = [];
+  for (let h = 0; h < a.w.length; h++) if (!a.undetermined.includes(h) && !b.undetermined.includes(h)) common.push(h);
+  if (common.length === 0) return false;
+  const na = Math.hypot(...common.map((h) => a.w[h]));
+  const nb = Math.hypot(...common.map((h) => b.w[h]));
+  if (na === 0 || nb === 0) return false;
+  let dot = 0;
+  for (const h of common) dot += a.w[h] * b.w[h];
+  const sign = Math.sign(dot) || 1;
+  let d = Math.abs(a.b / na - sign * (b.b / nb));
+  for (const h of common) d = Math.max(d, Math.abs(a.w[h] / na - sign * (b.w[h] / nb)));
+  return d < tol * (1 + Math.abs(a.b / na));
+}

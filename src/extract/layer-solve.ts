@@ -1,0 +1,235 @@
+// The linear systems of seed 001 Appendix B, solved over all explored points of one layer-k boundary at once.
+//
+// At a point p of B_z, ∇z(p) = Σ_h W_zh·[h active at p]·∇z_h(p). The known layer k−1 is known up to one sign t_h
+// per neuron: z_h = t_h·ẑ_h. With σ_hp = sign(ẑ_h(p)), [h active] = (1 + t_h σ_hp)/2, and the measured unit normal
+// g_p = ∇z(p)/s_p:
+//     s_p g_p = Σ_h (γ_h + β_h σ_hp) ∇ẑ_h(p),   β_h = W_zh/2,  γ_h = W_zh t_h/2        (pass 1)
+// is linear and homogeneous in (β, γ, s). Its null vector gives t_h = γ_h/β_h for every h whose σ changes along the
+// walk (the boundary crossed B_h) — the signs of layer k−1. With the signs known (t = 1 after flipping),
+//     s_p g_p = Σ_h W_zh [ẑ_h(p) > 0] ∇ẑ_h(p)                                              (pass 2)
+// gives z's row; its bias follows from z(p) = 0. A neuron h with σ constant along the walk contributes one
+// unknown c_h (pass 1); one never active at z's points leaves W_zh undetermined (§5).
+import { Matrix } from 'ml-matrix';
+import { lstsqSvd, svd } from '../linalg/solve.js';
+import type { KnownLayers } from '../geometry/known.js';
+import type { WalkPoint } from './walk.js';
+
+export interface PointData {
+  x: Float64Array;
+  normal: Float64Array;
+  /** ẑ of layer k−1 at x. */
+  z: Float64Array;
+  /** ∇ẑ of layer k−1 at x, H × n row-major. */
+  grad: Float64Array;
+}
+
+export function pointData(known: KnownLayers, points: WalkPoint[]): PointData[] {
+  const last = known.depth - 1;
+  return points.map((p) => {
+    const { z, grad } = known.localGradients(p.x);
+    return { x: p.x, normal: p.normal, z: z[last], grad: grad[last] };
+  });
+}
+
+/**
+ * The solution of a homogeneous system A v = 0 whose last `scaleCols` unknowns are the per-point scales s_p
+ * (never all zero in the true solution). Columns are scaled to unit norm. When layer k−1's gradients are
+ * linearly dependent (an expansive layer), the numerical null space also holds trivial solutions with s = 0;
+ * the returned vector is the null-space vector orthogonal to them. Reports s_min/s_max (consistency).
+ */
+function nullVector(A: Matrix, scaleCols: number, nullTol: number): { v: Float64Array; rel: number; nullity: number } {
+  const cols = A.columns;
+  const scales = new Float64Array(cols);
+  for (let j = 0; j < cols; j++) {
+    let s = 0;
+    for (let i = 0; i < A.rows; i++) s += A.get(i, j) ** 2;
+    scales[j] = Math.sqrt(s) || 1;
+    for (let i = 0; i < A.rows; i++) A.set(i, j, A.get(i, j) / scales[j]);
+  }
+  const { s, V } = svd(A);
+  const k = s.length - 1;
+  const rel = s[k] / (s[0] || 1);
+  // Null-space basis: the smallest singular value and every other one below the tolerance.
+  const basis: number[] = [k];
+  for (let i = k - 1; i >= 0 && s[i] < nullTol * s[0]; i--) basis.push(i);
+  let coeffs = [1];
+  if (basis.length > 1) {
+    // The s-part of the null space: its dominant right singular vector picks the non-trivial combination.
+    const Ns = new Matrix(scaleCols, basis.length);
+    for (let r = 0; r < scaleCols; r++) basis.forEach((c, j) => Ns.set(r, j, V.get(cols - scaleCols + r, c)));
+    coeffs = svd(Ns).V.getColumn(0);
+  }
+  const v = new Float64Array(cols);
+  basis.forEach((c, j) => {
+    for (let r = 0; r < cols; r++) v[r] += coeffs[j] * V.get(r, c);
+  });
+  for (let r = 0; r < cols; r++) v[r] /= scales[r];
+  return { v, rel, nullity: basis.length };
+}
+
+export interface SignEstimate {
+  /** γ_h/β_h per layer-(k−1) neuron (≈ ±1), NaN where this boundary did not determine it. */
+  ratio: Float64Array;
+  /** β_h = W_zh/2 (0 where σ_h never changed), the point scales s_p, and which h changed side. */
+  beta: Float64Array;
+  pointScales: Float64Array;
+  varying: boolean[];
+  /** > 1 when layer k−1's gradients are dependent: γ (and so the ratios) are then determined only jointly. */
+  nullity: number;
+  /** Relative confidence weight |β_h| / max|β|. */
+  weight: Float64Array;
+  /** Coefficient of ∇ẑ_h as a function of σ: [coef(σ = −1), coef(σ = +1)] (NaN = unknown), for the provisional value. */
+  coef: [number, number][];
+  bias: number;
+  /** s_min/s_max of the system (≈ 1e-15 for a layer-k boundary, large for a deeper one). */
+  consistency: number;
+}
+
+export function solveSigns(data: PointData[], H: number, n: number, nullTol: number): SignEstimate {
+  const m = data.length;
+  const varying = new Array<boolean>(H);
+  const constSign = new Array<number>(H);
+  for (let h = 0; h < H; h++) {
+    const signs = new Set(data.map((p) => Math.sign(p.z[h])));
+    varying[h] = signs.size > 1;
+    constSign[h] = Math.sign(data[0].z[h]);
+  }
+  const colOf: number[] = [];
+  let cols = 0;
+  for (let h = 0; h < H; h++) {
+    colOf.push(cols);
+    cols += varying[h] ? 2 : 1;
+  }
+  const A = new Matrix(m * n, cols + m);
+  data.forEach((p, i) => {
+    for (let h = 0; h < H; h++) {
+      const sg = Math.sign(p.z[h]);
+      for (let r = 0; r < n; r++) {
+        const g = p.grad[h * n + r];
+        A.set(i * n + r, colOf[h], g);
+        if (varying[h]) A.set(i * n + r, colOf[h] + 1, sg * g);
+      }
+    }
+    for (let r = 0; r < n; r++) A.set(i * n + r, cols + i, -p.normal[r]);
+  });
+  const { v, rel, nullity } = nullVector(A, m, nullTol);
+  const ratio = new Float64Array(H).fill(NaN);
+  const weight = new Float64Array(H);
+  const coef: [number, number][] = [];
+  let maxBeta = 0;
+  for (let h = 0; h < H; h++) if (varying[h]) maxBeta = Math.max(maxBeta, Math.abs(v[colOf[h] + 1]));
+  for (let h = 0; h < H; h++) {
+    if (varying[h]) {
+      const gamma = v[colOf[h]];
+      const beta = v[colOf[h] + 1];
+      ratio[h] = gamma / beta;
+      weight[h] = maxBeta > 0 ? Math.abs(beta) / maxBeta : 0;
+      coef.push([gamma - beta, gamma + beta]);
+    } else {
+      const c = v[colOf[h]];
+      coef.push(constSign[h] > 0 ? [0, c] : [c, 0]);
+    }
+  }
+  // Bias: z(p) = Σ_h coef_h(σ_hp) ẑ_h(p) + b = 0 at every point.
+  let bias = 0;
+  for (const p of data) bias -= provisionalSum(coef, p.z);
+  bias /= m;
+  const beta = new Float64Array(H);
+  for (let h = 0; h < H; h++) if (varying[h]) beta[h] = v[colOf[h] + 1];
+  const pointScales = v.slice(cols, cols + m);
+  return { ratio, weight, coef, bias, consistency: rel, beta, pointScales, varying, nullity };
+}
+
+function provisionalSum(coef: [number, number][], z: Float64Array): number {
+  let s = 0;
+  for (let h = 0; h < coef.length; h++) s += coef[h][z[h] > 0 ? 1 : 0] * z[h];
+  return s;
+}
+
+/** Provisional |z(x)| relative to its terms: ≈ 0 when x lies on this boundary. */
+export function provisionalResidual(est: SignEstimate, z: Float64Array): number {
+  let mag = Math.abs(est.bias);
+  for (let h = 0; h < est.coef.length; h++) mag += Math.abs(est.coef[h][z[h] > 0 ? 1 : 0] * z[h]);
+  return Math.abs(provisionalSum(est.coef, z) + est.bias) / (mag || 1);
+}
+
+export interface RowEstimate {
+  /** Unit-norm weights over layer k−1 (activations with correct signs) and the bias. */
+  w: Float64Array;
+  b: number;
+  /** Layer-(k−1) neurons never active at this boundary's points: their weights are undetermined (set to 0). */
+  undetermined: number[];
+  consistency: number;
+}
+
+/** Pass 2: z's row, with the signs of layer k−1 already applied (ẑ = z). */
+export function solveRow(data: PointData[], H: number, n: number, nullTol: number): RowEstimate {
+  const m = data.length;
+  const active: number[] = [];
+  const undetermined: number[] = [];
+  for (let h = 0; h < H; h++) (data.some((p) => p.z[h] > 0) ? active : undetermined).push(h);
+  const A = new Matrix(m * n, active.length + m);
+  data.forEach((p, i) => {
+    active.forEach((h, c) => {
+      if (p.z[h] <= 0) return;
+      for (let r = 0; r < n; r++) A.set(i * n + r, c, p.grad[h * n + r]);
+    });
+    for (let r = 0; r < n; r++) A.set(i * n + r, active.length + i, -p.normal[r]);
+  });
+  const { v, rel } = nullVector(A, m, nullTol);
+  const w = new Float64Array(H);
+  active.forEach((h, c) => (w[h] = v[c]));
+  let wn = 0;
+  for (let h = 0; h < H; h++) wn += w[h] * w[h];
+  wn = Math.sqrt(wn) || 1;
+  for (let h = 0; h < H; h++) w[h] /= wn;
+  let b = 0;
+  for (const p of data) {
+    let s = 0;
+    for (let h = 0; h < H; h++) if (p.z[h] > 0) s += w[h] * p.z[h];
+    b -= s;
+  }
+  return { w, b: b / m, undetermined, consistency: rel };
+}
+
+/**
+ * Signs of layer k−1 from all explored layer-k boundaries at once (needed when its gradients are dependent, i.e.
+ * the layer is wider than the input). With β and s_p of each boundary known, App. B's equation at every point
+ *   Σ_{h varying} β_h t_h ∇ẑ_h(p) + Σ_{h constant} c_h ∇ẑ_h(p) = s_p g_p − Σ_{h varying} β_h σ_hp ∇ẑ_h(p)
+ * is linear in the shared t_h and each boundary's own c_h. Returns t_h (≈ ±1; NaN when no boundary crossed h).
+ */
+export function jointSigns(sets: { data: PointData[]; est: SignEstimate }[], H: number, n: number): Float64Array {
+  const constCols: number[][] = [];
+  let cols = H;
+  for (const { est } of sets) {
+    const cc: number[] = [];
+    for (let h = 0; h < H; h++) cc.push(est.varying[h] ? -1 : cols++);
+    constCols.push(cc);
+  }
+  const rows = sets.reduce((t, e) => t + e.data.length * n, 0);
+  const A = new Matrix(rows, cols);
+  const y = new Matrix(rows, 1);
+  let r0 = 0;
+  sets.forEach(({ data, est }, z) => {
+    data.forEach((p, i) => {
+      for (let r = 0; r < n; r++) {
+        let rhs = est.pointScales[i] * p.normal[r];
+        for (let h = 0; h < H; h++) {
+          const g = p.grad[h * n + r];
+          if (est.varying[h]) {
+            A.set(r0 + r, h, A.get(r0 + r, h) + est.beta[h] * g);
+            rhs -= est.beta[h] * Math.sign(p.z[h]) * g;
+          } else {
+            A.set(r0 + r, constCols[z][h], g);
+          }
+        }
+        y.set(r0 + r, 0, rhs);
+      }
+      r0 += n;
+    });
+  });
+  const t = lstsqSvd(A, y, 1e-10).x.getColumn(0).slice(0, H);
+  const seen = new Array<boolean>(H).fill(false);
+  for (const { est } of sets) for (let h = 0; h < H; h++) if (est.varying[h] && est.beta[h] !== 0) seen[h] = true;
+  return Float64Array.from(t, (v, h) => (seen[h] ? v : NaN));
+}

@@ -1,0 +1,143 @@
+// Exploring a boundary B_z (seed 001 §4.3, "Exploring boundary intersections" and "How to explore").
+//
+// Within one region of the known layers, a layer-k boundary is a flat piece of its local hyperplane. From a point
+// on B_z we aim, along that hyperplane, at a layer-(k−1) boundary not yet crossed (the paper's choice: the
+// direction in the local hyperplane that reaches the target's local hyperplane soonest), stop at the first known
+// boundary (ClosestBoundary), step just past it, and find B_z again with a short kink search along the old
+// normal. There the local hyperplane is measured afresh (Jacobian jump); B_z continues through the crossing point
+// and its new normal lies in span{old normal, ∇ of the crossed neuron} (the bend, App. B). A deeper boundary bends
+// the same way at known boundaries, so the walk cannot tell layers apart: the sign system's consistency does
+// (layer-solve.ts), since a deeper boundary also bends where no known boundary is.
+import { findKinks } from '../geometry/kinks.js';
+import { measureJumps } from '../geometry/jump.js';
+import type { KnownLayers, NeuronRef } from '../geometry/known.js';
+import { axpy, dot, norm, orthogonalize, normalize, scale, sub } from '../linalg/vec.js';
+import type { ExtractContext } from './context.js';
+
+export interface WalkPoint {
+  x: Float64Array;
+  /** Unit normal of B_z's local hyperplane at x (sign arbitrary). */
+  normal: Float64Array;
+}
+
+export interface WalkResult {
+  points: WalkPoint[];
+  /** Indices of layer-(k−1) neurons whose boundaries were crossed. */
+  crossed: Set<number>;
+}
+
+function onKnownBoundary(known: KnownLayers, x: Float64Array, rel: number): boolean {
+  return known.nearestBoundary(x).distance < rel * (1 + norm(x));
+}
+
+/** Residual of v after projection on span{a, b} (all unit-free), relative to |v|. */
+function offSpan(v: Float64Array, a: Float64Array, b: Float64Array): number {
+  const ua = normalize(a);
+  const ob = orthogonalize(b, [ua]);
+  const basis = norm(ob) > 1e-12 ? [ua, normalize(ob)] : [ua];
+  return norm(orthogonalize(v, basis)) / norm(v);
+}
+
+/**
+ * Walk along B_z from `start`, crossing layer-(k−1) boundaries; with `targets`, aim only at those neurons (to reach
+ * the side of a boundary not yet seen). At most `maxSteps` crossings.
+ */
+export async function walkBoundary(ctx: ExtractContext, known: KnownLayers, start: WalkPoint, maxSteps: number, targets?: Set<number>): Promise<WalkResult> {
+  const last = known.depth - 1;
+  const width = known.layers[last].outDim;
+  const points: WalkPoint[] = [start];
+  const crossed = new Set<number>();
+  const tried = new Set<number>();
+  const onTol = ctx.tol.precision === 'float64' ? 1e-8 : 1e-3;
+  const bendTol = ctx.tol.precision === 'float64' ? 1e-5 : 1e-1;
+  let failures = 0;
+  let cur = start;
+  const goal = targets ? targets.size : width;
+  for (let step = 0; step < maxSteps && crossed.size + tried.size < goal && failures < 4; step++) {
+    const n = cur.x.length;
+    const { z, grad } = known.localGradients(cur.x);
+    // Target: the uncrossed layer-(k−1) neuron whose local hyperplane is nearest along B_z's local hyperplane.
+    let target = -1;
+    let best = Infinity;
+    let dir: Float64Array | null = null;
+    for (let h = 0; h < width; h++) {
+      if (crossed.has(h) || tried.has(h) || (targets && !targets.has(h))) continue;
+      const g = grad[last].subarray(h * n, (h + 1) * n);
+      const t = orthogonalize(g, [cur.normal]);
+      const tn = norm(t);
+      if (tn < 1e-9 * norm(g)) continue;
+      const d = Math.abs(z[last][h]) / tn;
+      if (d < best) {
+        best = d;
+        target = h;
+        dir = scale(t, -Math.sign(z[last][h]) / tn);
+      }
+    }
+    if (target < 0 || !dir) break;
+    tried.add(target);
+    const hit = known.closestBoundary(cur.x, dir);
+    if (!hit) continue;
+    const q = axpy(cur.x, hit.c, dir);
+    // How far the next region extends beyond q along dir.
+    const past = axpy(q, 1e-9 * (1 + norm(q)), dir);
+    const beyond = known.closestBoundary(past, dir);
+    // A short step into the new region: B_z is then found within a few step lengths along the old normal,
+    // before other (deeper) boundaries get in the way.
+    const eps = 0.02 * Math.min(hit.c, beyond?.c ?? Infinity, ctx.scale * Math.sqrt(n));
+    const y0 = axpy(q, eps, dir);
+    const found = await continuation(ctx, known, y0, q, cur.normal, eps, hit.neuron, past, onTol, bendTol);
+    if (!found) {
+      failures++;
+      continue;
+    }
+    points.push(found);
+    if (hit.neuron.layer === last) crossed.add(hit.neuron.index);
+    tried.clear(); // a new region: targets that were out of reach may be reachable now
+    cur = found;
+  }
+  return { points, crossed };
+}
+
+/**
+ * B_z's continuation past the crossing point q: the kinks near y0 along the old normal that no known boundary
+ * explains, nearest first (at most three), each checked by its measured local hyperplane: it must pass through q
+ * and differ from the old normal only along the crossed neuron's gradient (the bend of App. B).
+ */
+async function continuation(
+  ctx: ExtractContext,
+  known: KnownLayers,
+  y0: Float64Array,
+  q: Float64Array,
+  normal: Float64Array,
+  eps: number,
+  crossed: NeuronRef,
+  past: Float64Array,
+  onTol: number,
+  bendTol: number,
+): Promise<WalkPoint | null> {
+  const last = known.depth - 1;
+  const n = y0.length;
+  const gq = crossed.layer === last ? known.localGradients(past).grad[last].subarray(crossed.index * n, (crossed.index + 1) * n) : null;
+  for (const reach of [4 * eps, 64 * eps]) {
+    const kinks = await findKinks(ctx.oracle, [{ origin: y0, dir: normal, t0: -reach, t1: reach }], { tol: ctx.tol, pieces: 4 });
+    const own = kinks.filter((k) => !onKnownBoundary(known, k.x, onTol)).sort((a, b) => Math.abs(a.t) - Math.abs(b.t)).slice(0, 3);
+    if (process.env.TRACE) console.error('reach', reach.toExponential(2), 'kinks', kinks.length, 'own', own.length);
+    if (own.length === 0) continue;
+    const sides = own.map((k) => {
+      let gap = reach;
+      for (const o of kinks) if (o !== k) gap = Math.min(gap, Math.abs(o.t - k.t));
+      return Math.min(0.25 * known.nearestBoundary(k.x).distance, 0.25 * gap, 1e-2 * ctx.scale);
+    });
+    const jumps = await measureJumps(ctx.oracle, own.map((k, i) => ({ x: k.x, across: normal, side: sides[i] })));
+    for (let i = 0; i < own.length; i++) {
+      const j = jumps[i];
+      if (j.magnitude === 0 || !(j.rankOneError < ctx.tol.direction)) continue;
+      const d = sub(own[i].x, q);
+      const throughQ = Math.abs(dot(j.normal, d)) / (norm(d) || 1);
+      const bend = gq ? offSpan(j.normal, normal, gq) : 0;
+      if (process.env.TRACE) console.error('cand', own[i].t.toExponential(2), 'eps', eps.toExponential(2), 'thq', throughQ.toExponential(2), 'bend', bend.toExponential(2), 'r1', j.rankOneError.toExponential(1), 'side', sides[i].toExponential(1));
+      if (throughQ < bendTol && bend < bendTol) return { x: own[i].x, normal: j.normal };
+    }
+  }
+  return null;
+}
