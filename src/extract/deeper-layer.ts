@@ -86,13 +86,25 @@ export async function findLayer(ctx: ExtractContext, known: KnownLayers, pool: B
   const deeper: BoundaryPoint[] = [];
   const unresolved: Unresolved[] = [];
   let signs = new Int8Array(H).fill(1);
-  let rows: RowEstimate[] = [];
+  // Neurons found so far: the explored boundaries that belong to one neuron, and its row from all their points.
+  const neurons: { members: number[]; row: RowEstimate }[] = [];
+  const solveNeuron = (members: number[]) => solveRow(members.flatMap((m) => withSigns(explored[m].points, signs, n)), H, n, nullTol(ctx));
+  const addToNeurons = (i: number) => {
+    const own = solveRow(withSigns(explored[i].points, signs, n), H, n, nullTol(ctx));
+    const match = neurons.find((nr) => samePartialRow(nr.row, own, dupTol));
+    if (match) {
+      match.members.push(i);
+      match.row = solveNeuron(match.members);
+    } else {
+      neurons.push({ members: [i], row: own });
+    }
+  };
   let done = 0;
   for (const p of candidates) {
     done++;
     const zAt = known.preActs(p.x)[last].map((v, h) => v * signs[h]);
-    if (rows.some((r) => valueResidual(r, zAt) < dupTol)) continue;
-    report(ctx, `layer ${k}`, `exploring boundary ${explored.length + 1} (${deeper.length} deeper)`, done, candidates.length);
+    if (neurons.some((nr) => onBoundary(nr.row, zAt, dupTol))) continue;
+    report(ctx, `layer ${k}`, `${neurons.length} neurons, exploring a boundary (${deeper.length} deeper points)`, done, candidates.length);
     const walk = await walkBoundary(ctx, known, { x: p.x, normal: p.normal }, 3 * H + 6);
     if (walk.points.length < 2) {
       unresolved.push({ layer: k, reason: `a boundary point could not be followed across any layer-${k - 1} boundary` });
@@ -105,13 +117,14 @@ export async function findLayer(ctx: ExtractContext, known: KnownLayers, pool: B
       continue;
     }
     explored.push({ points: data, est, crossed: walk.crossed.size });
-    // Provisional signs and rows, for recognising the boundaries already explored.
     const next = Int8Array.from(layerSigns(explored, H, n), (t) => (t < 0 ? -1 : 1));
     if (next.some((t, h) => t !== signs[h])) {
+      // New signs change every row: regroup from scratch.
       signs = next;
-      rows = explored.map((e) => solveRow(withSigns(e.points, signs, n), H, n, nullTol(ctx)));
+      neurons.length = 0;
+      explored.forEach((_, i) => addToNeurons(i));
     } else {
-      rows.push(solveRow(withSigns(data, signs, n), H, n, nullTol(ctx)));
+      addToNeurons(explored.length - 1);
     }
   }
 
@@ -121,28 +134,21 @@ export async function findLayer(ctx: ExtractContext, known: KnownLayers, pool: B
       unresolved.push({ layer: k - 1, neuron: h, reason: `sign undetermined: no layer-${k} boundary was seen crossing it` });
     }
   }
-  signs = Int8Array.from(score, (t) => (t < 0 ? -1 : 1));
+  const final = Int8Array.from(score, (t) => (t < 0 ? -1 : 1));
+  if (final.some((t, h) => t !== signs[h])) {
+    signs = final;
+    neurons.length = 0;
+    explored.forEach((_, i) => addToNeurons(i));
+  }
 
-  // Boundaries of the same neuron (reached from different points) agree on the weights both determined: cluster
-  // them and solve each neuron once on the union of its points.
-  const signed = explored.map((e) => withSigns(e.points, signs, n));
-  const single = signed.map((pts) => solveRow(pts, H, n, nullTol(ctx)));
-  const cluster = new Array<number>(single.length).fill(-1);
   const out: Row[] = [];
-  for (let i = 0; i < single.length; i++) {
-    if (cluster[i] >= 0) continue;
-    cluster[i] = out.length;
-    const members = [i];
-    for (let j = i + 1; j < single.length; j++) if (cluster[j] < 0 && samePartialRow(single[i], single[j], dupTol)) {
-      cluster[j] = out.length;
-      members.push(j);
-    }
-    let points = members.flatMap((m) => signed[m]);
-    let row = solveRow(points, H, n, nullTol(ctx));
+  for (const nr of neurons) {
+    let points = nr.members.flatMap((m) => withSigns(explored[m].points, signs, n));
+    let row = nr.row;
     // Weights of neurons never active where the boundary was explored: walk again, aiming at exactly those.
-    for (let attempt = 0; attempt < 2 && row.undetermined.length > 0; attempt++) {
+    for (let attempt = 0; attempt < 3 && row.undetermined.length > 0; attempt++) {
       const from = points[(attempt * 7919) % points.length];
-      const extra = await walkBoundary(ctx, known, { x: from.x, normal: from.normal }, 2 * row.undetermined.length + 4, new Set(row.undetermined));
+      const extra = await walkBoundary(ctx, known, { x: from.x, normal: from.normal }, 3 * row.undetermined.length + 6, new Set(row.undetermined));
       if (extra.points.length < 2) continue;
       points = points.concat(withSigns(pointData(known, extra.points.slice(1)), signs, n));
       row = solveRow(points, H, n, nullTol(ctx));
@@ -157,6 +163,15 @@ export async function findLayer(ctx: ExtractContext, known: KnownLayers, pool: B
     out.push({ w: row.w, b: row.b });
   }
   return { rows: out, signs, deeper, unresolved };
+}
+
+/**
+ * Is x (given layer k−1's signed pre-activations) on this neuron's boundary? Only judged when every neuron active
+ * at x has a determined weight; otherwise the row cannot tell.
+ */
+function onBoundary(row: RowEstimate, zSigned: Float64Array, tol: number): boolean {
+  for (const h of row.undetermined) if (zSigned[h] > 0) return false;
+  return valueResidual(row, zSigned) < tol;
 }
 
 /**

@@ -141,7 +141,7 @@ export async function extractNetwork(oracle: CountingOracle, opts: ExtractOption
     };
     report(ctx, 'verify', 'checking the recovered network against fresh queries');
     const verificationError = await verify(ctx, net, 256);
-    const complete = unresolved.length === 0 && verificationError < 1e3 * ctx.tol.rel;
+    const complete = unresolved.length === 0 && verificationError < ctx.tol.functional;
     if (!complete && unresolved.length === 0) {
       unresolved.push({ layer: hidden.length + 1, reason: `recovered network disagrees with the black box on fresh queries (relative error ${verificationError.toExponential(2)})` });
     }

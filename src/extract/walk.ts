@@ -12,6 +12,7 @@ import { findKinks } from '../geometry/kinks.js';
 import { measureJumps } from '../geometry/jump.js';
 import type { KnownLayers, NeuronRef } from '../geometry/known.js';
 import { axpy, dot, norm, orthogonalize, normalize, scale, sub } from '../linalg/vec.js';
+import { unitVector } from '../network/random.js';
 import type { ExtractContext } from './context.js';
 
 export interface WalkPoint {
@@ -52,8 +53,10 @@ export async function walkBoundary(ctx: ExtractContext, known: KnownLayers, star
   const bendTol = ctx.tol.precision === 'float64' ? 1e-5 : 1e-1;
   let failures = 0;
   let cur = start;
-  const goal = targets ? targets.size : width;
-  for (let step = 0; step < maxSteps && crossed.size + tried.size < goal && failures < 4; step++) {
+  let lastCrossed: NeuronRef | null = null;
+  const goal = targets ?? new Set(Array.from({ length: width }, (_, h) => h));
+  const open = () => [...goal].filter((h) => !crossed.has(h) && !tried.has(h)).length;
+  for (let step = 0; step < maxSteps && open() > 0 && failures < 4; step++) {
     const n = cur.x.length;
     const { z, grad } = known.localGradients(cur.x);
     // Target: the uncrossed layer-(k−1) neuron whose local hyperplane is nearest along B_z's local hyperplane.
@@ -61,7 +64,7 @@ export async function walkBoundary(ctx: ExtractContext, known: KnownLayers, star
     let best = Infinity;
     let dir: Float64Array | null = null;
     for (let h = 0; h < width; h++) {
-      if (crossed.has(h) || tried.has(h) || (targets && !targets.has(h))) continue;
+      if (crossed.has(h) || tried.has(h) || !goal.has(h)) continue;
       const g = grad[last].subarray(h * n, (h + 1) * n);
       const t = orthogonalize(g, [cur.normal]);
       const tn = norm(t);
@@ -75,7 +78,13 @@ export async function walkBoundary(ctx: ExtractContext, known: KnownLayers, star
     }
     if (target < 0 || !dir) break;
     tried.add(target);
-    const hit = known.closestBoundary(cur.x, dir);
+    let hit = known.closestBoundary(cur.x, dir);
+    if (hit && lastCrossed && hit.neuron.layer === lastCrossed.layer && hit.neuron.index === lastCrossed.index) {
+      // The way to the target leads straight back across the boundary just crossed (B_z bends away from the
+      // target here): take a random direction within B_z's local hyperplane instead (the paper's simple choice).
+      dir = normalize(orthogonalize(unitVector(ctx.rng, n), [cur.normal]));
+      hit = known.closestBoundary(cur.x, dir);
+    }
     if (!hit) continue;
     const q = axpy(cur.x, hit.c, dir);
     // How far the next region extends beyond q along dir.
@@ -91,6 +100,7 @@ export async function walkBoundary(ctx: ExtractContext, known: KnownLayers, star
       continue;
     }
     points.push(found);
+    lastCrossed = hit.neuron;
     if (hit.neuron.layer === last) crossed.add(hit.neuron.index);
     tried.clear(); // a new region: targets that were out of reach may be reachable now
     cur = found;
@@ -121,7 +131,6 @@ async function continuation(
   for (const reach of [4 * eps, 64 * eps]) {
     const kinks = await findKinks(ctx.oracle, [{ origin: y0, dir: normal, t0: -reach, t1: reach }], { tol: ctx.tol, pieces: 4 });
     const own = kinks.filter((k) => !onKnownBoundary(known, k.x, onTol)).sort((a, b) => Math.abs(a.t) - Math.abs(b.t)).slice(0, 3);
-    if (process.env.TRACE) console.error('reach', reach.toExponential(2), 'kinks', kinks.length, 'own', own.length);
     if (own.length === 0) continue;
     const sides = own.map((k) => {
       let gap = reach;
@@ -135,7 +144,6 @@ async function continuation(
       const d = sub(own[i].x, q);
       const throughQ = Math.abs(dot(j.normal, d)) / (norm(d) || 1);
       const bend = gq ? offSpan(j.normal, normal, gq) : 0;
-      if (process.env.TRACE) console.error('cand', own[i].t.toExponential(2), 'eps', eps.toExponential(2), 'thq', throughQ.toExponential(2), 'bend', bend.toExponential(2), 'r1', j.rankOneError.toExponential(1), 'side', sides[i].toExponential(1));
       if (throughQ < bendTol && bend < bendTol) return { x: own[i].x, normal: j.normal };
     }
   }

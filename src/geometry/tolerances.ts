@@ -32,6 +32,11 @@ export class Tolerances {
     return this.precision === 'float64' ? 1e-6 : 1e-2;
   }
 
+  /** Largest relative disagreement with the black box on fresh queries for a recovery to count as complete. */
+  get functional(): number {
+    return this.precision === 'float64' ? 1e-6 : 1e-2;
+  }
+
   /** Relative step for finite differences and side offsets at a critical point. */
   get step(): number {
     return this.precision === 'float64' ? 1e-4 : 1e-2;
