@@ -14,6 +14,8 @@ export interface LayerPreimageOptions {
   nonnegativeInput?: boolean;
   /** Relative tolerance (default 1e-9). */
   tol?: number;
+  /** An input believed to produce y (see ClassifyOptions.knownPoint): can save an LP. */
+  knownPoint?: ArrayLike<number>;
 }
 
 export interface LayerPreimage extends PolyhedronClass {
@@ -64,6 +66,6 @@ export async function layerPreimage(layer: Layer, y: ArrayLike<number>, opts: La
   if (nonneg) for (let i = 0; i < n; i++) G[(inactiveRows.length + i) * n + i] = -1; // −x_i ≤ 0
   // [E; G] holds every row of W (plus −I when x ≥ 0), so it has full column rank iff W does.
   const fullRank = nonneg ? () => true : () => layerRank(layer) === n;
-  const cls = await classifyPolyhedron({ n, E, e, p, G, g, q, fullRank }, { tol: opts.tol });
+  const cls = await classifyPolyhedron({ n, E, e, p, G, g, q, fullRank }, { tol: opts.tol, knownPoint: opts.knownPoint });
   return { ...cls, active: p };
 }

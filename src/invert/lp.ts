@@ -36,6 +36,8 @@ export interface LinearProgram {
   timeLimit?: number;
   /** Primal (and MIP) feasibility tolerance; HiGHS' minimum 1e-10 is allowed. Default 1e-9. */
   feasibilityTol?: number;
+  /** HiGHS' LP algorithm (default: HiGHS chooses, i.e. dual simplex). */
+  solver?: 'simplex' | 'ipm';
 }
 
 export type LpStatus = 'optimal' | 'infeasible' | 'unbounded' | 'limit' | 'error';
@@ -49,13 +51,11 @@ export interface LpResult {
   modelStatus: number;
 }
 
-const MODEL_STATUS = { optimal: 7, infeasible: 8, unboundedOrInfeasible: 9, unbounded: 10, timeLimit: 13, iterationLimit: 14, solutionLimit: 16, interrupted: 17 };
-
 export async function solveLp(lp: LinearProgram): Promise<LpResult> {
   const h = await highs();
   const first = run(h, lp, 'choose');
   // "Unbounded or infeasible" comes from presolve; without presolve the simplex tells which.
-  return first.modelStatus === MODEL_STATUS.unboundedOrInfeasible ? run(h, lp, 'off') : first;
+  return first.modelStatus === h.constants.modelStatus.unboundedOrInfeasible ? run(h, lp, 'off') : first;
 }
 
 function run(h: Highs, lp: LinearProgram, presolve: 'choose' | 'off'): LpResult {
@@ -94,7 +94,8 @@ function run(h: Highs, lp: LinearProgram, presolve: 'choose' | 'off'): LpResult 
     (model) => {
       model.options.set({
         output_flag: false,
-        presolve, ...(process.env.HSOLVER ? { solver: process.env.HSOLVER } : {}), ...(process.env.HSTRAT ? { simplex_strategy: Number(process.env.HSTRAT) } : {}),
+        presolve,
+        ...(lp.solver ? { solver: lp.solver } : {}),
         primal_feasibility_tolerance: tol,
         dual_feasibility_tolerance: tol,
         small_matrix_value: 1e-12,
@@ -105,22 +106,23 @@ function run(h: Highs, lp: LinearProgram, presolve: 'choose' | 'off'): LpResult 
       const hasPrimal = model.info.get('primal_solution_status') === h.constants.solutionStatus.feasible;
       const x = hasPrimal ? Float64Array.from(model.getSolution().colValue) : undefined;
       const objective = hasPrimal ? model.getObjectiveValue() : undefined;
+      const ms = h.constants.modelStatus;
       let status: LpStatus;
       switch (modelStatus) {
-        case MODEL_STATUS.optimal:
+        case ms.optimal:
           status = 'optimal';
           break;
-        case MODEL_STATUS.infeasible:
+        case ms.infeasible:
           status = 'infeasible';
           break;
-        case MODEL_STATUS.unbounded:
-        case MODEL_STATUS.unboundedOrInfeasible:
+        case ms.unbounded:
+        case ms.unboundedOrInfeasible:
           status = 'unbounded';
           break;
-        case MODEL_STATUS.timeLimit:
-        case MODEL_STATUS.iterationLimit:
-        case MODEL_STATUS.solutionLimit:
-        case MODEL_STATUS.interrupted:
+        case ms.timeLimit:
+        case ms.iterationLimit:
+        case ms.solutionLimit:
+        case ms.interrupted:
           status = 'limit';
           break;
         default:

@@ -84,7 +84,8 @@ export async function invertNetwork(net: Network, target: ArrayLike<number>, opt
 
   const steps: LayerStep[] = [];
   let h: Float64Array = y;
-  for (let j = k; j >= 1; j--) {
+  // The loop ends at layer 1 at the latest (layer 1 always returns).
+  for (let j = k; ; j--) {
     const step = await layerPreimage(net.layers[j - 1], h, { relu: j < L, nonnegativeInput: j > 1 });
     steps.push({ layer: j, kind: step.kind, active: step.active, nullity: step.nullity, reason: step.reason });
     if (step.kind === 'empty') {
@@ -101,7 +102,6 @@ export async function invertNetwork(net: Network, target: ArrayLike<number>, opt
     if (step.kind !== 'singleton') return viaMip(net, k, j, h, steps, opts, residualOf);
     h = snapToZero(step.point!);
   }
-  throw new Error('unreachable: the loop returns at layer 1');
 }
 
 /** Layers 1..j by MIP, with target h after layer j (the point the layers above were inverted to). */

@@ -63,8 +63,8 @@ export async function omnidirectional(C: Float64Array, m: number, k: number, opt
   colUpper[mm] = 1;
   const cost = new Float64Array(numCols);
   cost[mm] = 1;
-  console.time('omni'); const res = await solveLp({ numCols, numRows, A, rowLower: rhs, rowUpper: rhs, colLower, colUpper, cost, maximize: true });
-  console.timeEnd('omni'); if (res.status === 'infeasible') return { omnidirectional: false, margin: -Infinity, reason: 'no combination of the rows vanishes with positive weights' };
+  const res = await solveLp({ numCols, numRows, A, rowLower: rhs, rowUpper: rhs, colLower, colUpper, cost, maximize: true });
+  if (res.status === 'infeasible') return { omnidirectional: false, margin: -Infinity, reason: 'no combination of the rows vanishes with positive weights' };
   if (res.status !== 'optimal' || res.objective === undefined) throw new Error(`omnidirectionality LP ended with HiGHS status ${res.modelStatus}`);
   const margin = res.objective;
   if (margin <= OMNI_MARGIN_TOL) {

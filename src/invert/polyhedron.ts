@@ -37,8 +37,9 @@ export interface PolyhedronClass {
   /** Dimension of the solution set of the equalities alone (n − rank E); -1 when they are inconsistent. */
   nullity: number;
   /**
-   * Radius of the largest ball (within the equalities' solution set, capped at 1) inside the set at
-   * `point`: > 0 means the set has interior there; ≈ 0 means it is lower-dimensional.
+   * Radius of a ball around `point` inside the set, within the equalities' solution set: the largest
+   * one (capped at 1) when the point comes from the Chebyshev-centre LP. > 0 means the set has interior
+   * there; ≈ 0 means it is lower-dimensional.
    */
   radius?: number;
   /** The omnidirectionality margin of the projected inequality rows (see omnidirectional.ts). */
@@ -50,6 +51,12 @@ export interface PolyhedronClass {
 export interface ClassifyOptions {
   /** Relative tolerance on equalities and inequalities (default 1e-9). */
   tol?: number;
+  /**
+   * A point believed to lie in the set (e.g. the input that produced the output being inverted). If
+   * it lies strictly inside, it shows the set has interior without the Chebyshev-centre LP, the most
+   * expensive step on large layers; otherwise it is ignored.
+   */
+  knownPoint?: ArrayLike<number>;
 }
 
 /** Distances below this, relative to 1 + ‖x‖∞, count as zero (an LP solution is good to ~1e-9). */
@@ -118,21 +125,22 @@ export async function classifyPolyhedron(P: Polyhedron, opts: ClassifyOptions = 
     for (let l = 0; l < k; l++) Ch[r * k + l] = C[j * k + l] / cNorm[j];
     dh[r] = d[j] / cNorm[j];
   });
-  const cheb = await chebyshev(Ch, dh, m, k);
+  const cheb = (opts.knownPoint && strictlyInside(opts.knownPoint, x0, N, Ch, dh, m, k, n)) || (await chebyshev(Ch, dh, m, k));
   const x = x0.slice();
   for (let l = 0; l < k; l++) for (let i = 0; i < n; i++) x[i] += cheb.z[l] * N[l * n + i];
   const distTol = DISTANCE_TOL * (1 + maxAbs(x));
   if (cheb.t < -distTol) {
     return { kind: 'empty', nullity: k, radius: cheb.t, reason: `the inequalities cannot all hold on the equations' solution set (LP: best violation ${(-cheb.t).toExponential(2)})` };
   }
-  const recession = await omnidirectional(Ch, m, k, { spansAll: P.fullRank });
-  const infiniteKind = recession.omnidirectional ? 'bounded' : 'unbounded';
-  const infiniteReason = recession.omnidirectional
-    ? 'more than one point, and the projected inequality rows are omnidirectional (0 inside their convex hull): bounded'
-    : `the projected inequality rows are not omnidirectional (${recession.reason}): unbounded`;
-  if (cheb.t > distTol) {
-    return { kind: infiniteKind, point: x, nullity: k, radius: cheb.t, margin: recession.margin, reason: `a ball of radius ${cheb.t >= 1 ? '≥ 1' : cheb.t.toPrecision(3)} fits inside; ${infiniteReason}` };
-  }
+  // More than one point: bounded iff the recession cone {z : Ĉ z ≤ 0} is {0} (slides 6, 10).
+  const extent = async (why: string): Promise<PolyhedronClass> => {
+    const rec = await omnidirectional(Ch, m, k, { spansAll: P.fullRank });
+    const reason = rec.omnidirectional
+      ? `${why}; the projected inequality rows are omnidirectional (0 inside their convex hull): bounded`
+      : `${why}; the projected inequality rows are not omnidirectional (${rec.reason}): unbounded`;
+    return { kind: rec.omnidirectional ? 'bounded' : 'unbounded', point: x, nullity: k, radius: cheb.t, margin: rec.margin, reason };
+  };
+  if (cheb.t > distTol) return extent(`a ball of radius ${cheb.t >= 1 ? '≥ 1' : cheb.t.toPrecision(3)} fits inside`);
 
   // Lower-dimensional: the point is unique iff the rows tight at it are omnidirectional (slide 8).
   const tight: number[] = [];
@@ -144,10 +152,11 @@ export async function classifyPolyhedron(P: Polyhedron, opts: ClassifyOptions = 
   const Ct = new Float64Array(tight.length * k);
   tight.forEach((r, i) => Ct.set(Ch.subarray(r * k, (r + 1) * k), i * k));
   const atPoint = await omnidirectional(Ct, tight.length, k);
-  if (!atPoint.omnidirectional) {
-    return { kind: infiniteKind, point: x, nullity: k, radius: cheb.t, margin: recession.margin, reason: `no interior, but the ${tight.length} tight rows are not omnidirectional; ${infiniteReason}` };
-  }
-  return { kind: 'singleton', point: refineVertex(P, tight.map((r) => keep[r]), x), nullity: k, radius: cheb.t, margin: atPoint.margin, reason: `the ${tight.length} inequality rows tight at the point are omnidirectional for it (seed slide 8)` };
+  if (!atPoint.omnidirectional) return extent(`no interior, but the ${tight.length} rows tight at the point are not omnidirectional, so it is not alone`);
+  return {
+    kind: 'singleton', point: refineVertex(P, tight.map((r) => keep[r]), x), nullity: k, radius: cheb.t, margin: atPoint.margin,
+    reason: `the ${tight.length} inequality rows tight at the point are omnidirectional for it (seed slide 8)`,
+  };
 }
 
 /**
@@ -155,7 +164,7 @@ export async function classifyPolyhedron(P: Polyhedron, opts: ClassifyOptions = 
  * tolerance): a point of the set close to x, e.g. to make a solver's approximate point exact.
  */
 export function projectInto(P: Polyhedron, x: Float64Array, tol = 1e-9): Float64Array | undefined {
-  const { n, q, G, g } = P;
+  const { n } = P;
   const aff = affineSolutionSet(P.E, P.e, P.p, n);
   if (aff.residual > tol * Math.max(1, aff.scale)) return undefined;
   // x0 + N Nᵀ (x − x0)
@@ -166,17 +175,48 @@ export function projectInto(P: Polyhedron, x: Float64Array, tol = 1e-9): Float64
     for (let i = 0; i < n; i++) c += v[i] * (x[i] - aff.x0[i]);
     for (let i = 0; i < n; i++) y[i] += c * v[i];
   }
+  return satisfiesInequalities(P, y, tol) ? y : undefined;
+}
+
+/** G x ≤ g, each row to tol relative to the size of its terms. */
+function satisfiesInequalities(P: Polyhedron, x: Float64Array, tol: number): boolean {
+  const { n, q, G, g } = P;
   for (let j = 0; j < q; j++) {
     let gx = 0;
     let mag = Math.abs(g[j]);
     for (let i = 0; i < n; i++) {
-      gx += G[j * n + i] * y[i];
-      mag += Math.abs(G[j * n + i] * y[i]);
+      gx += G[j * n + i] * x[i];
+      mag += Math.abs(G[j * n + i] * x[i]);
     }
-    if (gx - g[j] > tol * Math.max(1, mag)) return undefined;
+    if (gx - g[j] > tol * Math.max(1, mag)) return false;
   }
-  return y;
+  return true;
 }
+
+/**
+ * The known point's coordinates z = Nᵀ(p − x0) and its smallest distance to a row, if that is clearly
+ * positive (the point is strictly inside; its residual on the equalities is dropped by the projection).
+ */
+function strictlyInside(
+  p: ArrayLike<number>, x0: Float64Array, N: Float64Array, Ch: Float64Array, dh: Float64Array, m: number, k: number, n: number,
+): { z: Float64Array; t: number } | undefined {
+  const z = new Float64Array(k);
+  for (let l = 0; l < k; l++) {
+    let c = 0;
+    for (let i = 0; i < n; i++) c += N[l * n + i] * (p[i] - x0[i]);
+    z[l] = c;
+  }
+  let t = Infinity;
+  for (let r = 0; r < m; r++) {
+    let s = dh[r];
+    for (let l = 0; l < k; l++) s -= Ch[r * k + l] * z[l];
+    t = Math.min(t, s);
+  }
+  return t > DISTANCE_TOL * (1 + maxAbs(p)) ? { z, t } : undefined;
+}
+
+/** Above this many matrix entries HiGHS' interior-point method beats its dual simplex on this LP (3× at 3,200 × 476). */
+const IPM_ENTRIES = 200_000;
 
 /** max t s.t. Ĉ z + t·1 ≤ d̂, t ≤ 1 (z free): always feasible and bounded. */
 async function chebyshev(Ch: Float64Array, dh: Float64Array, m: number, k: number): Promise<{ z: Float64Array; t: number }> {
@@ -190,8 +230,11 @@ async function chebyshev(Ch: Float64Array, dh: Float64Array, m: number, k: numbe
   colUpper[k] = 1;
   const cost = new Float64Array(numCols);
   cost[k] = 1;
-  console.time('cheb'); const res = await solveLp({ numCols, numRows: m, A, rowLower: filled(m, -Infinity), rowUpper: dh, colLower: filled(numCols, -Infinity), colUpper, cost, maximize: true });
-  console.timeEnd('cheb'); if (res.status !== 'optimal' || !res.x) throw new Error(`Chebyshev-centre LP ended with HiGHS status ${res.modelStatus}`);
+  const res = await solveLp({
+    numCols, numRows: m, A, rowLower: filled(m, -Infinity), rowUpper: dh, colLower: filled(numCols, -Infinity), colUpper, cost, maximize: true,
+    ...(m * numCols > IPM_ENTRIES ? { solver: 'ipm' as const } : {}),
+  });
+  if (res.status !== 'optimal' || !res.x) throw new Error(`Chebyshev-centre LP ended with HiGHS status ${res.modelStatus}`);
   return { z: res.x.subarray(0, k), t: res.x[k] };
 }
 
@@ -211,5 +254,6 @@ function refineVertex(P: Polyhedron, tightRows: number[], fallback: Float64Array
     b[p + i] = P.g[j];
   });
   const sol = affineSolutionSet(A, b, rows, n);
-  return sol.nullity === 0 && sol.residual <= 1e-9 * Math.max(1, sol.scale) ? sol.x0 : fallback;
+  const exact = sol.nullity === 0 && sol.residual <= 1e-9 * Math.max(1, sol.scale) && satisfiesInequalities(P, sol.x0, 1e-9);
+  return exact ? sol.x0 : fallback;
 }

@@ -103,11 +103,6 @@ export function applyQ(f: PivotedQr, v: Float64Array): void {
   for (let s = f.steps - 1; s >= 0; s--) reflect(f, s, v);
 }
 
-/** v ← Qᵀ v (in place). */
-export function applyQt(f: PivotedQr, v: Float64Array): void {
-  for (let s = 0; s < f.steps; s++) reflect(f, s, v);
-}
-
 function reflect(f: PivotedQr, s: number, v: Float64Array): void {
   const { qr, rows } = f;
   const os = s * rows;
