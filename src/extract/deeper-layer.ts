@@ -9,6 +9,7 @@ import { report, type ExtractContext } from './context.js';
 import type { Unresolved } from './result.js';
 import type { Row } from './first-layer.js';
 import { jointSigns, pointData, solveRow, solveSigns, type PointData, type RowEstimate, type SignEstimate } from './layer-solve.js';
+import { testBoundaries } from './test-boundary.js';
 import { walkBoundary } from './walk.js';
 
 export interface LayerResult {
@@ -83,6 +84,7 @@ export async function findLayer(ctx: ExtractContext, known: KnownLayers, pool: B
   const dupTol = ctx.tol.precision === 'float64' ? 1e-6 : 1e-2;
   const candidates = pool.filter((p) => known.nearestBoundary(p.x).distance >= onTol * (1 + norm(p.x)));
   const explored: Explored[] = [];
+  const starts: BoundaryPoint[] = [];
   const deeper: BoundaryPoint[] = [];
   const unresolved: Unresolved[] = [];
   let signs = new Int8Array(H).fill(1);
@@ -117,6 +119,7 @@ export async function findLayer(ctx: ExtractContext, known: KnownLayers, pool: B
       continue;
     }
     explored.push({ points: data, est, crossed: walk.crossed.size });
+    starts.push(p);
     const next = Int8Array.from(layerSigns(explored, H, n), (t) => (t < 0 ? -1 : 1));
     if (next.some((t, h) => t !== signs[h])) {
       // New signs change every row: regroup from scratch.
@@ -128,40 +131,58 @@ export async function findLayer(ctx: ExtractContext, known: KnownLayers, pool: B
     }
   }
 
-  const score = layerSigns(explored, H, n);
-  for (let h = 0; h < H; h++) {
-    if (score[h] === 0) {
-      unresolved.push({ layer: k - 1, neuron: h, reason: `sign undetermined: no layer-${k} boundary was seen crossing it` });
-    }
-  }
-  const final = Int8Array.from(score, (t) => (t < 0 ? -1 : 1));
+  const final = Int8Array.from(layerSigns(explored, H, n), (t) => (t < 0 ? -1 : 1));
   if (final.some((t, h) => t !== signs[h])) {
     signs = final;
     neurons.length = 0;
     explored.forEach((_, i) => addToNeurons(i));
   }
 
-  const out: Row[] = [];
+  // Complete each neuron: weights of layer-(k−1) neurons never active where its boundary was explored get walks
+  // aimed at exactly those.
+  const complete: { members: number[]; points: PointData[] }[] = [];
   for (const nr of neurons) {
-    let points = nr.members.flatMap((m) => withSigns(explored[m].points, signs, n));
+    let points = nr.members.flatMap((m) => explored[m].points);
     let row = nr.row;
-    // Weights of neurons never active where the boundary was explored: walk again, aiming at exactly those.
     for (let attempt = 0; attempt < 3 && row.undetermined.length > 0; attempt++) {
       const from = points[(attempt * 7919) % points.length];
       const extra = await walkBoundary(ctx, known, { x: from.x, normal: from.normal }, 3 * row.undetermined.length + 6, new Set(row.undetermined));
       if (extra.points.length < 2) continue;
-      points = points.concat(withSigns(pointData(known, extra.points.slice(1)), signs, n));
-      row = solveRow(points, H, n, nullTol(ctx));
+      points = points.concat(pointData(known, extra.points.slice(1)));
+      row = solveRow(withSigns(points, signs, n), H, n, nullTol(ctx));
     }
+    complete.push({ members: nr.members, points });
+  }
+
+  // TestHyperplane's analogue: a neuron whose predicted boundary is not where the black box bends is deeper. Its
+  // walks also fed the sign system, so the signs are re-solved without them.
+  let rows = complete.map((c) => solveRow(withSigns(c.points, signs, n), H, n, nullTol(ctx)));
+  const fractions = await testBoundaries(ctx, known, signs, rows);
+  const real = complete.filter((_, i) => fractions[i] >= 0.5);
+  if (real.length < complete.length) {
+    complete.forEach((c, i) => {
+      if (fractions[i] < 0.5) for (const m of c.members) deeper.push(starts[m]);
+    });
+    const keep = new Set(real.flatMap((c) => c.members));
+    signs = Int8Array.from(layerSigns(explored.filter((_, i) => keep.has(i)), H, n), (t) => (t < 0 ? -1 : 1));
+    rows = real.map((c) => solveRow(withSigns(c.points, signs, n), H, n, nullTol(ctx)));
+  }
+
+  const score = layerSigns(explored.filter((_, i) => real.some((c) => c.members.includes(i))), H, n);
+  const unsigned = Array.from(score.keys()).filter((h) => score[h] === 0);
+  if (unsigned.length > 0) {
+    unresolved.push({ layer: k - 1, reason: `sign of neuron(s) ${unsigned.join(', ')} undetermined: no layer-${k} boundary was seen crossing them` });
+  }
+  const out: Row[] = rows.map((row, j) => {
     if (row.undetermined.length > 0) {
       unresolved.push({
         layer: k,
-        neuron: out.length,
+        neuron: j,
         reason: `weights from layer-${k - 1} neuron(s) ${row.undetermined.join(', ')} undetermined: never active where this boundary was explored (§5); set to 0`,
       });
     }
-    out.push({ w: row.w, b: row.b });
-  }
+    return { w: row.w, b: row.b };
+  });
   return { rows: out, signs, deeper, unresolved };
 }
 
