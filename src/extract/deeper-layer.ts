@@ -80,11 +80,12 @@ export async function findLayer(ctx: ExtractContext, known: KnownLayers, pool: B
   const last = known.depth - 1;
   const H = known.layers[last].outDim;
   const n = ctx.oracle.inputDim;
-  const onTol = ctx.tol.precision === 'float64' ? 1e-8 : 1e-3;
   const dupTol = ctx.tol.precision === 'float64' ? 1e-6 : 1e-2;
-  const candidates = pool.filter((p) => known.nearestBoundary(p.x).distance >= onTol * (1 + norm(p.x)));
+  const candidates = pool.filter((p) => known.nearestBoundary(p.x).distance >= ctx.tol.onKnown * (1 + norm(p.x)));
   const explored: Explored[] = [];
   const starts: BoundaryPoint[] = [];
+  /** Points whose boundary could not be followed; reported unless a recovered neuron explains them. */
+  const stuck: BoundaryPoint[] = [];
   const deeper: BoundaryPoint[] = [];
   const unresolved: Unresolved[] = [];
   let signs = new Int8Array(H).fill(1);
@@ -109,7 +110,7 @@ export async function findLayer(ctx: ExtractContext, known: KnownLayers, pool: B
     report(ctx, `layer ${k}`, `${neurons.length} neurons, exploring a boundary (${deeper.length} deeper points)`, done, candidates.length);
     const walk = await walkBoundary(ctx, known, { x: p.x, normal: p.normal }, 3 * H + 6);
     if (walk.points.length < 2) {
-      unresolved.push({ layer: k, reason: `a boundary point could not be followed across any layer-${k - 1} boundary` });
+      stuck.push(p);
       continue;
     }
     const data = pointData(known, walk.points);
@@ -172,6 +173,13 @@ export async function findLayer(ctx: ExtractContext, known: KnownLayers, pool: B
   const unsigned = Array.from(score.keys()).filter((h) => score[h] === 0);
   if (unsigned.length > 0) {
     unresolved.push({ layer: k - 1, reason: `sign of neuron(s) ${unsigned.join(', ')} undetermined: no layer-${k} boundary was seen crossing them` });
+  }
+  const unexplained = stuck.filter((p) => {
+    const z = known.preActs(p.x)[last].map((v, h) => v * signs[h]);
+    return !rows.some((r) => onBoundary(r, z, dupTol));
+  });
+  if (unexplained.length > 0) {
+    unresolved.push({ layer: k, reason: `${unexplained.length} boundary point(s) could not be followed across any layer-${k - 1} boundary` });
   }
   const out: Row[] = rows.map((row, j) => {
     if (row.undetermined.length > 0) {

@@ -108,8 +108,7 @@ export async function extractNetwork(oracle: CountingOracle, opts: ExtractOption
     let pool = first.deeper;
     for (let k = 2; ; k++) {
       const known = new KnownLayers(hidden);
-      const onTol = ctx.tol.precision === 'float64' ? 1e-8 : 1e-3;
-      pool = pool.filter((p) => known.nearestBoundary(p.x).distance >= onTol * (1 + Math.hypot(...p.x)));
+      pool = pool.filter((p) => known.nearestBoundary(p.x).distance >= ctx.tol.onKnown * (1 + Math.hypot(...p.x)));
       if (pool.length === 0) break;
       report(ctx, `layer ${k}`, `${pool.length} boundary points not explained by layers 1..${k - 1}`);
       const layer = await findLayer(ctx, known, pool, k);

@@ -20,9 +20,16 @@ function predicted(known: KnownLayers, signs: Int8Array, w: Float64Array, b: num
 
 /**
  * For each row, `tests` random lines on which the row's predicted boundary is crossed; a short segment around each
- * predicted crossing must hold a kink at the predicted place. Returns the fraction of passed tests per row.
+ * predicted crossing must hold a kink at the predicted place. Returns the fraction of passed tests per row (1 when
+ * no testable crossing was found: nothing speaks against the row).
  */
-export async function testBoundaries(ctx: ExtractContext, known: KnownLayers, signs: Int8Array, rows: { w: Float64Array; b: number }[], tests = 3): Promise<number[]> {
+export async function testBoundaries(
+  ctx: ExtractContext,
+  known: KnownLayers,
+  signs: Int8Array,
+  rows: { w: Float64Array; b: number; undetermined: number[] }[],
+  tests = 3,
+): Promise<number[]> {
   const segs: Line[] = [];
   const owner: number[] = [];
   const where: number[] = [];
@@ -47,6 +54,13 @@ export async function testBoundaries(ctx: ExtractContext, known: KnownLayers, si
             else hi = mid;
           }
           const tc = 0.5 * (lo + hi);
+          // A partial row predicts its boundary only where its undetermined inputs are inactive.
+          const zc = known.preActs(Float64Array.from(ln.origin, (v, i) => v + tc * ln.dir[i]))[known.depth - 1];
+          if (row.undetermined.some((h) => signs[h] * zc[h] > 0)) {
+            prev = v;
+            prevT = t;
+            continue;
+          }
           const half = 1e-3 * (1 + Math.abs(tc));
           segs.push({ origin: ln.origin, dir: ln.dir, t0: tc - half, t1: tc + half });
           owner.push(r);
@@ -71,5 +85,5 @@ export async function testBoundaries(ctx: ExtractContext, known: KnownLayers, si
   hit.forEach((h, i) => {
     if (h) passed[owner[i]]++;
   });
-  return passed.map((p, r) => (total[r] === 0 ? 0 : p / total[r]));
+  return passed.map((p, r) => (total[r] === 0 ? 1 : p / total[r]));
 }

@@ -49,7 +49,6 @@ export async function walkBoundary(ctx: ExtractContext, known: KnownLayers, star
   const points: WalkPoint[] = [start];
   const crossed = new Set<number>();
   const tried = new Set<number>();
-  const onTol = ctx.tol.precision === 'float64' ? 1e-8 : 1e-3;
   const bendTol = ctx.tol.precision === 'float64' ? 1e-5 : 1e-1;
   let failures = 0;
   let cur = start;
@@ -94,7 +93,7 @@ export async function walkBoundary(ctx: ExtractContext, known: KnownLayers, star
     // before other (deeper) boundaries get in the way.
     const eps = 0.02 * Math.min(hit.c, beyond?.c ?? Infinity, ctx.scale * Math.sqrt(n));
     const y0 = axpy(q, eps, dir);
-    const found = await continuation(ctx, known, y0, q, cur.normal, eps, hit.neuron, past, onTol, bendTol);
+    const found = await continuation(ctx, known, y0, q, cur.normal, eps, hit.neuron, past, ctx.tol.onKnown, bendTol);
     if (!found) {
       failures++;
       continue;

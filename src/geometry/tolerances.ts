@@ -37,6 +37,14 @@ export class Tolerances {
     return this.precision === 'float64' ? 1e-6 : 1e-2;
   }
 
+  /**
+   * A point is on a known boundary when its distance to it is below this times (1 + |x|). Deeper layers are known
+   * to ~1e-8 (measured normals), not to the ~1e-14 of refined first-layer rows.
+   */
+  get onKnown(): number {
+    return this.precision === 'float64' ? 1e-6 : 1e-2;
+  }
+
   /** Relative step for finite differences and side offsets at a critical point. */
   get step(): number {
     return this.precision === 'float64' ? 1e-4 : 1e-2;
