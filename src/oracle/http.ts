@@ -1,9 +1,9 @@
 // A black box behind HTTP (--url). Protocol (json-protocol.ts), one request per batch of at most batchSize inputs:
 //   POST <url>   Content-Type: application/json   {"inputs": [[x11, ..., x1d], ...]}
 //   200          {"outputs": [[y11, ..., y1m], ...]}
-// The output width m is learned from the first answer. Timeouts, connection errors, HTTP 5xx, 408 and 429 are retried with exponential backoff
-// (100 ms, 200 ms, ... capped at 10 s; a Retry-After header is honoured up to that cap); other HTTP
-// errors and malformed answers fail at once.
+// The output width m is learned from the first answer. Timeouts, connection errors, HTTP 5xx, 408 and
+// 429 are retried with exponential backoff (100 ms, 200 ms, ... capped at 10 s; a Retry-After header is
+// honoured up to that cap); other HTTP errors and malformed answers (BadOutputError) fail at once.
 import { encodeInputs, excerpt, parseOutputs } from './json-protocol.js';
 import { OracleError, type Oracle } from './types.js';
 
@@ -54,8 +54,7 @@ export class HttpOracle implements Oracle {
   private active = 0;
   private readonly waiting: (() => void)[] = [];
   private nextStart = 0;
-  /** Requests sent, including retries (for reports and tests). */
-  requests = 0;
+  /** Requests that were retried (for reports and tests). */
   retried = 0;
 
   constructor(private readonly opts: HttpOptions) {
@@ -126,7 +125,6 @@ export class HttpOracle implements Oracle {
 
   private async attempt(body: string, rows: number): Promise<Float64Array> {
     await this.rateGate();
-    this.requests++;
     let text: string;
     let status: number;
     let retryAfterMs = 0;

@@ -1,6 +1,8 @@
 // Build the black box the user named on the command line (--model FILE, --url URL or --cmd COMMAND),
 // wrapped as: CountingOracle (counts, budget, query log) → Float32Oracle (with --precision float32) → source.
+import { ModelFormatError } from '../network/format.js';
 import { isOnnxPath, loadNetwork } from '../network/load.js';
+import { readOnnxNetwork } from '../network/onnx.js';
 import { CountingOracle } from './counting.js';
 import { Float32Oracle } from './float32.js';
 import { HttpOracle } from './http.js';
@@ -44,6 +46,22 @@ export interface OpenedSource {
   label: string;
   /** Known from the source itself (an ONNX model's element types). */
   precision?: 'float64' | 'float32';
+  /**
+   * The source is known to compute a ReLU MLP: a JSON model, or an ONNX graph that reads as one
+   * (Gemm or MatMul+Add with Relu). Otherwise (any other ONNX graph, --url, --cmd) probe it first.
+   */
+  reluKnown: boolean;
+}
+
+/** Whether an ONNX file's graph is a ReLU MLP that relurev can read. */
+function onnxIsReluMlp(path: string): boolean {
+  try {
+    readOnnxNetwork(path);
+    return true;
+  } catch (e) {
+    if (e instanceof ModelFormatError) return false;
+    throw e;
+  }
 }
 
 export async function openSource(spec: OracleSpec): Promise<OpenedSource> {
@@ -53,21 +71,21 @@ export async function openSource(spec: OracleSpec): Promise<OpenedSource> {
   if (spec.model !== undefined) {
     if (isOnnxPath(spec.model)) {
       const oracle = await OnnxOracle.open(spec.model, { inputDim: spec.inputDim });
-      return { oracle, label: spec.model, precision: oracle.precision };
+      return { oracle, label: spec.model, precision: oracle.precision, reluKnown: onnxIsReluMlp(spec.model) };
     }
     const oracle = new LocalOracle(await loadNetwork(spec.model));
     if (spec.inputDim !== undefined && spec.inputDim !== oracle.inputDim) {
       throw new OracleError(`--input-dim ${spec.inputDim} does not match ${spec.model}'s input width ${oracle.inputDim}`);
     }
-    return { oracle, label: spec.model, precision: 'float64' };
+    return { oracle, label: spec.model, precision: 'float64', reluKnown: true };
   }
   if (spec.inputDim === undefined) throw new OracleError(`--input-dim is required with ${spec.url !== undefined ? '--url' : '--cmd'}`);
   const common = { inputDim: spec.inputDim, batchSize: spec.batchSize, timeoutMs: spec.timeoutMs };
   if (spec.url !== undefined) {
     const oracle = new HttpOracle({ ...common, url: spec.url, concurrency: spec.concurrency, retries: spec.retries, rateLimit: spec.rateLimit, headers: spec.headers });
-    return { oracle, label: spec.url };
+    return { oracle, label: spec.url, reluKnown: false };
   }
-  return { oracle: new SubprocessOracle({ ...common, cmd: spec.cmd! }), label: `subprocess "${spec.cmd}"` };
+  return { oracle: new SubprocessOracle({ ...common, cmd: spec.cmd! }), label: `subprocess "${spec.cmd}"`, reluKnown: false };
 }
 
 export interface OpenedOracle {
@@ -75,6 +93,8 @@ export interface OpenedOracle {
   label: string;
   /** The precision to extract at: --precision if given, else the source's if known, else undefined (probe it). */
   precision?: 'float64' | 'float32';
+  /** See OpenedSource.reluKnown: when false, probe for piecewise linearity before extracting. */
+  reluKnown: boolean;
 }
 
 export async function openOracle(spec: OracleSpec): Promise<OpenedOracle> {
@@ -104,5 +124,5 @@ export async function openOracle(spec: OracleSpec): Promise<OpenedOracle> {
     }
   }
   const precision = spec.precision === 'float64' || spec.precision === 'float32' ? spec.precision : src.precision;
-  return { oracle, label: src.label, precision };
+  return { oracle, label: src.label, precision, reluKnown: src.reluKnown };
 }

@@ -87,17 +87,21 @@ export class QueryLog {
       throw new ModelFormatError(`cannot read query log ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
     }
     const complete = text.lastIndexOf('\n') + 1;
+    const lines = text.slice(0, complete).split('\n').slice(0, -1);
+    // Check that this is a query log before cutting anything off (a header torn by a kill counts as empty).
+    if (lines.length === 0 && !MAGIC.startsWith(text.slice(0, MAGIC.length))) {
+      throw new ModelFormatError(`query log ${path}: not a relurev query log (it starts "${text.slice(0, 40)}")`);
+    }
+    const [magic, version, inDim, outDim] = (lines[0] ?? '').split(' ');
+    if (lines.length > 0 && (magic !== MAGIC || version !== '1' || !(Number(outDim) >= 1))) {
+      throw new ModelFormatError(`query log ${path}: not a relurev query log (first line "${lines[0].slice(0, 60)}")`);
+    }
     if (complete < text.length) {
       const fd = openSync(path, 'r+');
       ftruncateSync(fd, complete);
       closeSync(fd);
     }
-    const lines = text.slice(0, complete).split('\n').slice(0, -1);
     if (lines.length === 0) return new QueryLog(path, inputDim, 0, []);
-    const [magic, version, inDim, outDim] = lines[0].split(' ');
-    if (magic !== MAGIC || version !== '1' || !(Number(outDim) >= 1)) {
-      throw new ModelFormatError(`query log ${path}: not a relurev query log (first line "${lines[0].slice(0, 60)}")`);
-    }
     if (Number(inDim) !== inputDim) {
       throw new ModelFormatError(`query log ${path} was written for a black box with ${inDim} inputs; this one has ${inputDim}`);
     }
