@@ -31,7 +31,7 @@ export async function findFirstLayer(ctx: ExtractContext, opts: { firstLines?: n
     const lines = randomLines(ctx, count);
     report(ctx, 'layer 1', `round ${round + 1}: searching ${count} lines for boundary points`);
     const kinks = await kinksOnLines(ctx, lines);
-    const sides = sideDistances(kinks, 1e-2 * ctx.scale + 1e-3);
+    const sides = sideDistances(kinks, ctx.tol.sideCap * ctx.scale + 1e-3);
     const before = rows.length;
     // Kinks not explained by a known row are measured (in chunks, so that rows found early explain later kinks).
     let pending: { k: Kink; side: number }[] = kinks.map((k, i) => ({ k, side: sides[i] }));

@@ -45,8 +45,11 @@ export class Tolerances {
     return this.precision === 'float64' ? 1e-6 : 1e-2;
   }
 
-  /** Relative step for finite differences and side offsets at a critical point. */
-  get step(): number {
-    return this.precision === 'float64' ? 1e-4 : 1e-2;
+  /**
+   * Largest side offset (per input scale) for measuring a Jacobian jump: small keeps both sides clean single
+   * regions; large keeps the finite differences above the black box's rounding (float32 needs it).
+   */
+  get sideCap(): number {
+    return this.precision === 'float64' ? 1e-2 : 0.2;
   }
 }
