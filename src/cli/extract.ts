@@ -285,8 +285,9 @@ The black box (exactly one of):
   --cmd COMMAND   a program reading one JSON line {"inputs": [[...]]} per request on stdin and
                   answering one line {"outputs": [[...]]} on stdout (needs --input-dim)
 Only input/output pairs are used: the architecture (depth and widths) is discovered, never given.
---precision: float64 or float32 black box; "auto" takes it from an ONNX model's types, assumes float64
-for a JSON model, and measures it (about 800 counted queries) for --url and --cmd.
+--precision: float64 or float32 black box; "auto" takes it from an ONNX model's types and assumes float64
+for a JSON model. A black box not known to be a ReLU MLP (--url, --cmd, an ONNX graph of other operators) is
+first probed (816 counted queries): its precision is measured, and one that is not piecewise linear is refused.
 --query-log FILE keeps every answer; rerunning with the same log resumes without asking again.
 
 Output:

@@ -2,6 +2,10 @@
 // relurev command line: each command lives in its own file and registers itself here.
 import { Command, CommanderError } from 'commander';
 // command registrations (one line each)
+import { registerPlot } from './plot.js';
+import { registerBench } from './bench.js';
+import { registerDemo } from './demo.js';
+import { registerExtract } from './extract.js';
 import { registerInvert } from './invert.js';
 import { registerStability } from './stability.js';
 import { registerServe } from './serve.js';
@@ -19,11 +23,15 @@ program
   .showHelpAfterError('(run with --help for usage)')
   .exitOverride();
 
+registerDemo(program);
+registerExtract(program);
 registerServe(program);
 registerCompare(program);
 registerMake(program);
 registerInvert(program);
 registerStability(program);
+registerPlot(program);
+registerBench(program);
 
 
 try {

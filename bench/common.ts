@@ -1,0 +1,369 @@
+// Shared machinery of the extraction benchmarks: targets (untrained, trained on the memorisation task, trained on
+// MNIST downsampled to 8×8), one extraction run through the library (CountingOracle over LocalOracle, no
+// subprocess), the per-network summary over seeds, and the markdown table.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { extractNetwork } from '../src/extract/driver.js';
+import { compareNetworks, comparisonVerdict } from '../src/network/compare.js';
+import { memorisationTask, mnistDigits, MNIST_PIXELS, type Dataset } from '../src/network/datasets.js';
+import { networkFromJson, networkToJson } from '../src/network/format.js';
+import { randomNetwork } from '../src/network/init.js';
+import { streamSeed } from '../src/network/random.js';
+import { trainClassifier } from '../src/network/train.js';
+import { hiddenWidths, parameterCount, parseArch, type Network } from '../src/network/types.js';
+import { CountingOracle } from '../src/oracle/counting.js';
+import { LocalOracle } from '../src/oracle/local.js';
+
+export const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
+export const RESULTS_DIR = join(BENCH_DIR, 'results');
+/** The success tolerance of issues 2 and 3. */
+export const TOL = 1e-6;
+
+export type Training = 'untrained' | 'memorise' | 'mnist8x8';
+
+export interface Target {
+  arch: string;
+  training: Training;
+}
+
+export interface BenchOptions {
+  seeds: number;
+  quick: boolean;
+  /** First seed (seeds are first, first + 1, ...). */
+  firstSeed: number;
+  /** A run taking longer is stopped and counted as a failure. */
+  timeoutSeconds: number;
+  /** Heap limit of one run (its worker thread); a run that needs more is counted as a failure. */
+  maxMemoryMb: number;
+}
+
+export const log = (s: string): void => {
+  process.stderr.write(`${s}\n`);
+};
+
+// ---------------------------------------------------------------------------------------------------------------
+// Targets
+
+/** Memorisation (seed 001 §6): 1000 random N(0,1) inputs with random labels in {0, 1}; Adam lr 1e-3, ≤ 500 epochs. */
+const MEMORISE = { samples: 1000, epochs: 500, lr: 1e-3 };
+/** MNIST 8×8: all 10,000 digits of the mnist package, 20 epochs of Adam at lr 1e-3. */
+const MNIST8 = { epochs: 20, lr: 1e-3 };
+
+/**
+ * MNIST downsampled from 28×28 to 8×8 = 64 pixels by area averaging: output pixel (r, c) is the mean of the
+ * 3.5 × 3.5 input square [3.5r, 3.5r + 3.5) × [3.5c, 3.5c + 3.5), each input pixel weighted by the area it
+ * shares with that square (whole pixels weigh 1, the split pixels on the edges 1/2 or 1/4). Values stay in [0, 1].
+ */
+export function downsampleMnist8x8(data: Dataset): Dataset {
+  const side = 28;
+  const out = 8;
+  const f = side / out; // 3.5
+  // overlap[o][i]: length of [f·o, f·o + f) ∩ [i, i + 1).
+  const overlap = Array.from({ length: out }, (_, o) =>
+    Array.from({ length: side }, (_, i) => Math.max(0, Math.min(f * o + f, i + 1) - Math.max(f * o, i))),
+  );
+  const xs = new Float64Array(data.n * out * out);
+  for (let s = 0; s < data.n; s++) {
+    const img = data.xs.subarray(s * MNIST_PIXELS, (s + 1) * MNIST_PIXELS);
+    for (let r = 0; r < out; r++) {
+      for (let c = 0; c < out; c++) {
+        let acc = 0;
+        for (let i = Math.floor(f * r); i < Math.min(side, Math.ceil(f * r + f)); i++) {
+          const wr = overlap[r][i];
+          if (wr === 0) continue;
+          for (let j = Math.floor(f * c); j < Math.min(side, Math.ceil(f * c + f)); j++) acc += wr * overlap[c][j] * img[i * side + j];
+        }
+        xs[s * out * out + r * out + c] = acc / (f * f);
+      }
+    }
+  }
+  return { xs, labels: data.labels, n: data.n };
+}
+
+let mnist8: Dataset | undefined;
+
+export interface BuiltTarget {
+  net: Network;
+  /** Training accuracy (trained targets). */
+  accuracy?: number;
+  epochs?: number;
+}
+
+/** Build (or read from the cache under bench/results/nets) the target network for one seed. */
+export function buildTarget(t: Target, seed: number): BuiltTarget {
+  const dims = parseArch(t.arch);
+  const cache = join(RESULTS_DIR, 'nets', `${t.arch}-${t.training}-seed${seed}.json`);
+  if (t.training !== 'untrained' && existsSync(cache)) {
+    const data = JSON.parse(readFileSync(cache, 'utf8')) as { meta?: { accuracy?: number; epochs?: number } };
+    return { net: networkFromJson(data, cache), accuracy: data.meta?.accuracy, epochs: data.meta?.epochs };
+  }
+  const net = randomNetwork(dims, seed);
+  if (t.training === 'untrained') return { net };
+  let data: Dataset;
+  let cfg: { epochs: number; lr: number };
+  if (t.training === 'memorise') {
+    data = memorisationTask(dims[0], MEMORISE.samples, streamSeed(seed, 1));
+    cfg = MEMORISE;
+  } else {
+    if (dims[0] !== 64 || dims[dims.length - 1] !== 10) throw new Error(`mnist8x8 needs 64 inputs and 10 outputs, got ${t.arch}`);
+    mnist8 ??= downsampleMnist8x8(mnistDigits());
+    data = mnist8;
+    cfg = MNIST8;
+  }
+  const started = Date.now();
+  const r = trainClassifier(net, data.xs, data.labels, data.n, {
+    epochs: cfg.epochs,
+    lr: cfg.lr,
+    seed: streamSeed(seed, 2),
+    targetAccuracy: t.training === 'memorise' ? 1 : undefined,
+  });
+  log(`  trained ${t.arch} on ${t.training} (seed ${seed}): ${r.epochs} epochs, accuracy ${(100 * r.accuracy).toFixed(1)}%, ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  mkdirSync(dirname(cache), { recursive: true });
+  writeFileSync(cache, JSON.stringify(networkToJson(net, { meta: { arch: t.arch, seed, training: t.training, accuracy: r.accuracy, epochs: r.epochs } })));
+  return { net, accuracy: r.accuracy, epochs: r.epochs };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// One run
+
+export interface LayerErr {
+  layer: string;
+  maxRelErr: number;
+  medianRelErr: number;
+}
+
+export interface Run {
+  arch: string;
+  training: Training;
+  seed: number;
+  parameters: number;
+  trueWidths: number[];
+  widths: number[];
+  queries: number;
+  seconds: number;
+  complete: boolean;
+  error?: string;
+  unresolved: number;
+  architectureMatches: boolean;
+  worstRelErr: number;
+  /** Largest per-layer median relative error. */
+  medianRelErr: number;
+  functionalError: number;
+  layers: LayerErr[];
+  success: boolean;
+  accuracy?: number;
+}
+
+export async function runOne(t: Target, seed: number): Promise<Run> {
+  const built = buildTarget(t, seed);
+  const truth = built.net;
+  const oracle = new CountingOracle(new LocalOracle(truth));
+  const r = await extractNetwork(oracle, { seed, precision: 'float64' });
+  const usable = r.network !== null && r.network.layers.length === r.widths.length + 1;
+  const c = usable ? compareNetworks(r.network!, truth) : null;
+  const run: Run = {
+    arch: t.arch,
+    training: t.training,
+    seed,
+    parameters: parameterCount(truth),
+    trueWidths: hiddenWidths(truth),
+    widths: r.widths,
+    queries: r.queries,
+    seconds: r.seconds,
+    complete: r.complete,
+    error: r.error,
+    unresolved: r.unresolved.length,
+    architectureMatches: c?.architectureMatches ?? false,
+    worstRelErr: c?.worstRelErr ?? Infinity,
+    medianRelErr: c ? Math.max(...c.layers.map((l) => l.medianRelErr)) : Infinity,
+    functionalError: c?.functionalError ?? Infinity,
+    layers: c ? c.layers.map((l) => ({ layer: l.output ? 'out' : `L${l.layer}`, maxRelErr: l.maxRelErr, medianRelErr: l.medianRelErr })) : [],
+    success: c !== null && comparisonVerdict(c, TOL).pass,
+    accuracy: built.accuracy,
+  };
+  log(
+    `  ${t.arch} ${t.training} seed ${seed}: widths [${run.widths}] (true [${run.trueWidths}]), ${run.queries} queries, ` +
+      `${run.seconds.toFixed(1)} s, worst rel err ${fmt(run.worstRelErr)}, functional ${fmt(run.functionalError)}` +
+      `${run.success ? '' : ` — FAIL${r.error ? `: ${r.error}` : run.unresolved ? ` (${run.unresolved} unresolved)` : ''}`}`,
+  );
+  return run;
+}
+
+/** A run that did not return: its worker ran out of memory, failed, or timed out. */
+function failedRun(t: Target, seed: number, error: string, seconds: number): Run {
+  const dims = parseArch(t.arch);
+  return {
+    arch: t.arch,
+    training: t.training,
+    seed,
+    parameters: dims.slice(1).reduce((s, d, k) => s + d * (dims[k] + 1), 0),
+    trueWidths: dims.slice(1, -1),
+    widths: [],
+    queries: NaN,
+    seconds,
+    complete: false,
+    error,
+    unresolved: 0,
+    architectureMatches: false,
+    worstRelErr: Infinity,
+    medianRelErr: Infinity,
+    functionalError: Infinity,
+    layers: [],
+    success: false,
+  };
+}
+
+/**
+ * The worker's entry: tsx's loader is not inherited by worker threads, so the worker registers it before importing
+ * bench/worker.ts.
+ */
+const WORKER_BOOT = new URL(
+  'data:text/javascript,' +
+    encodeURIComponent(
+      `import { register } from ${JSON.stringify(import.meta.resolve('tsx/esm/api'))}; register(); ` +
+        `await import(${JSON.stringify(new URL('./worker.ts', import.meta.url).href)});`,
+    ),
+);
+
+/** runOne in a worker thread with a heap limit and a time limit. */
+export function runIsolated(t: Target, seed: number, opts: BenchOptions): Promise<Run> {
+  const started = Date.now();
+  return new Promise((resolve) => {
+    const worker = new Worker(WORKER_BOOT, {
+      workerData: { target: t, seed },
+      resourceLimits: { maxOldGenerationSizeMb: opts.maxMemoryMb },
+    });
+    let settled = false;
+    const finish = (run: Run) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      void worker.terminate();
+      resolve(run);
+    };
+    const fail = (why: string) => {
+      if (settled) return;
+      const run = failedRun(t, seed, why, (Date.now() - started) / 1000);
+      log(`  ${t.arch} ${t.training} seed ${seed}: FAIL — ${why}`);
+      finish(run);
+    };
+    const timer = setTimeout(() => fail(`timed out after ${opts.timeoutSeconds} s`), opts.timeoutSeconds * 1000);
+    worker.once('message', (run: Run) => finish(run));
+    worker.once('error', (e: Error & { code?: string }) =>
+      fail(e.code === 'ERR_WORKER_OUT_OF_MEMORY' ? `out of memory (heap limit ${opts.maxMemoryMb} MB)` : `crashed: ${e.message}`),
+    );
+    worker.once('exit', (code) => fail(`worker exited with code ${code} without a result`));
+  });
+}
+
+export async function runTargets(targets: Target[], opts: BenchOptions): Promise<Run[]> {
+  const runs: Run[] = [];
+  for (const t of targets) {
+    log(`${t.arch} (${t.training}), ${opts.seeds} seeds`);
+    for (let s = 0; s < opts.seeds; s++) runs.push(await runIsolated(t, opts.firstSeed + s, opts));
+  }
+  return runs;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Summary
+
+export function fmt(v: number): string {
+  if (!Number.isFinite(v)) return v > 0 ? 'inf' : String(v);
+  if (v === 0) return '0';
+  return v.toExponential(1);
+}
+
+/** Median of the finite values (NaN when there are none). */
+function median(v: number[]): number {
+  const s = v.filter(Number.isFinite).sort((a, b) => a - b);
+  if (s.length === 0) return NaN;
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+function maxOf(v: number[]): number {
+  return v.length ? Math.max(...v) : NaN;
+}
+
+export interface Column {
+  head: string;
+  cell: (runs: Run[]) => string;
+  /** Right-align (numbers). */
+  right?: boolean;
+}
+
+const TRAINING_LABEL: Record<Training, string> = { untrained: 'untrained', memorise: 'trained (memorise)', mnist8x8: 'trained (MNIST 8×8)' };
+
+/** Widths found over the seeds, grouped: "[20] ×9, [19] ×1". */
+function widthsFound(runs: Run[]): string {
+  const counts = new Map<string, number>();
+  for (const r of runs) {
+    const key = r.widths.join('-') || (r.error?.startsWith('timed out') ? 'timeout' : r.error?.startsWith('out of memory') ? 'out of memory' : 'none');
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  return [...counts.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .map(([w, k]) => `${w} ×${k}`)
+    .join(', ');
+}
+
+/** Runs whose recovered architecture is the true one (their errors are finite and comparable). */
+const aligned = (runs: Run[]) => runs.filter((r) => r.architectureMatches);
+
+export const COLUMNS: Column[] = [
+  { head: 'network', cell: (r) => r[0].arch },
+  { head: 'target', cell: (r) => TRAINING_LABEL[r[0].training] + (r[0].accuracy !== undefined ? `, acc ${(100 * median(r.map((x) => x.accuracy ?? NaN))).toFixed(0)}%` : '') },
+  { head: 'params', cell: (r) => String(r[0].parameters), right: true },
+  { head: 'true widths', cell: (r) => r[0].trueWidths.join('-') },
+  { head: 'widths found', cell: widthsFound },
+  { head: 'queries (median)', cell: (r) => String(Math.round(median(r.map((x) => x.queries)))), right: true },
+  { head: 'queries/param', cell: (r) => (median(r.map((x) => x.queries)) / r[0].parameters).toFixed(1), right: true },
+  { head: 'seconds (median)', cell: (r) => median(r.map((x) => x.seconds)).toFixed(2), right: true },
+  { head: 'worst rel err (max)', cell: (r) => fmt(maxOf(aligned(r).map((x) => x.worstRelErr))), right: true },
+  { head: 'median rel err (median)', cell: (r) => fmt(median(aligned(r).map((x) => x.medianRelErr))), right: true },
+  { head: 'functional err (max)', cell: (r) => fmt(maxOf(aligned(r).map((x) => x.functionalError))), right: true },
+  { head: 'success', cell: (r) => `${r.filter((x) => x.success).length}/${r.length}`, right: true },
+];
+
+/** Per layer, the worst relative error over the seeds that found the right architecture: "L1 2e-14 · out 5e-15". */
+export const PER_LAYER: Column = {
+  head: 'worst rel err per layer (max)',
+  cell: (runs) => {
+    const ok = aligned(runs);
+    if (ok.length === 0) return '–';
+    return ok[0].layers.map((l, i) => `${l.layer} ${fmt(maxOf(ok.map((r) => r.layers[i]?.maxRelErr ?? NaN)))}`).join(' · ');
+  },
+};
+
+/** Group runs by network (in first-seen order). */
+export function groupRuns(runs: Run[]): Run[][] {
+  const groups = new Map<string, Run[]>();
+  for (const r of runs) {
+    const key = `${r.arch}/${r.training}`;
+    if (!groups.has(key)) groups.set(key, []);
+    groups.get(key)!.push(r);
+  }
+  return [...groups.values()];
+}
+
+export function markdownTable(runs: Run[], columns: Column[]): string {
+  const rows = groupRuns(runs).map((g) => columns.map((c) => c.cell(g)));
+  const head = columns.map((c) => c.head);
+  const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[]) => `| ${cells.map((s, i) => (columns[i].right ? s.padStart(w[i]) : s.padEnd(w[i]))).join(' | ')} |`;
+  const rule = `|${w.map((n, i) => (columns[i].right ? `${'-'.repeat(n + 1)}:` : `${'-'.repeat(n + 2)}`)).join('|')}|`;
+  return [line(head), rule, ...rows.map(line)].join('\n') + '\n';
+}
+
+/** Write every run to bench/results/<name>-<timestamp>.json; returns the path. */
+export function writeRaw(name: string, opts: BenchOptions, runs: Run[]): string {
+  mkdirSync(RESULTS_DIR, { recursive: true });
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  const path = join(RESULTS_DIR, `${name}-${stamp}.json`);
+  const replacer = (_k: string, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v);
+  writeFileSync(path, JSON.stringify({ bench: name, date: new Date().toISOString(), options: opts, node: process.version, runs }, replacer, 1) + '\n');
+  return path;
+}
