@@ -9,9 +9,9 @@ import type { CountingOracle } from '../oracle/counting.js';
 import { OracleError } from '../oracle/types.js';
 import { report, type ExtractContext } from './context.js';
 import type { ProgressSink } from './events.js';
-import { randomLines } from './boundary-points.js';
-import { findFirstLayer } from './first-layer-search.js';
-import type { Row } from './first-layer.js';
+import { kinksOnLines, measurePoints, randomLines, sideDistances, type BoundaryPoint } from './boundary-points.js';
+import { findFirstLayer, planeTolerance } from './first-layer-search.js';
+import { onAnyPlane, type Row } from './first-layer.js';
 import { fitOutputLayer } from './output-layer.js';
 import { findLayer } from './deeper-layer.js';
 import { KnownLayers } from '../geometry/known.js';
@@ -31,6 +31,71 @@ function rowsToLayer(rows: Row[], inDim: number): Layer {
   const W = new Float64Array(rows.length * inDim);
   rows.forEach((r, j) => W.set(r.w, j * inDim));
   return { inDim, outDim: rows.length, W, b: Float64Array.from(rows.map((r) => r.b)) };
+}
+
+/**
+ * Layers 2.. from a pool of boundary points, then the last layer's signs, the output layer and the verification.
+ * Fills `hidden` (starting from a copy of layer 1) as it goes, so that a failure leaves the partial result there.
+ */
+async function recoverFrom(
+  ctx: ExtractContext,
+  layer1: Layer,
+  startPool: BoundaryPoint[],
+  hidden: Layer[],
+): Promise<{ net: Network; complete: boolean; unresolved: Unresolved[]; verificationError: number }> {
+  const unresolved: Unresolved[] = [];
+  hidden.length = 0;
+  hidden.push({ ...layer1, W: Float64Array.from(layer1.W), b: Float64Array.from(layer1.b) });
+  // Deeper layers until every boundary point is explained (architecture discovery, DESIGN §4.7).
+  let pool = startPool;
+  for (let k = 2; ; k++) {
+    const known = new KnownLayers(hidden);
+    pool = pool.filter((p) => known.nearestBoundary(p.x).distance >= ctx.tol.onKnown * (1 + Math.hypot(...p.x)));
+    if (pool.length === 0) break;
+    report(ctx, `layer ${k}`, `${pool.length} boundary points not explained by layers 1..${k - 1}`);
+    const layer = await findLayer(ctx, known, pool, k);
+    unresolved.push(...layer.unresolved);
+    if (layer.rows.length === 0) {
+      unresolved.push({ layer: k, reason: `${pool.length} boundary point(s) belong to no recoverable layer-${k} neuron` });
+      break;
+    }
+    flipRows(hidden[hidden.length - 1], layer.signs);
+    hidden.push(rowsToLayer(layer.rows, hidden[hidden.length - 1].outDim));
+    pool = layer.deeper;
+  }
+
+  const last = hidden[hidden.length - 1];
+  const lastRows: Row[] = Array.from({ length: last.outDim }, (_, j) => ({ w: last.W.slice(j * last.inDim, (j + 1) * last.inDim), b: last.b[j] }));
+  report(ctx, 'output layer', `signs of hidden layer ${hidden.length} and the output layer`);
+  const m = 2 * (last.outDim + last.inDim + 1) + 32;
+  const xs = randomPoints(ctx, m);
+  const ys = await ctx.oracle.query(xs, m);
+  const acts = hidden.length === 1 ? xs : new KnownLayers(hidden.slice(0, -1)).activations(xs, m);
+  const fit = fitOutputLayer(lastRows, acts, ys, m, last.inDim, ctx.oracle.outputDim);
+  flipRows(last, Int8Array.from(fit.flips, (f) => (f ? -1 : 1)));
+  if (fit.signAmbiguity > 0.01) {
+    unresolved.push({ layer: hidden.length, reason: `signs of the last hidden layer are ambiguous (least-squares distance ${fit.signAmbiguity.toExponential(2)} from 0/1)` });
+  }
+  const net: Network = {
+    activation: 'relu',
+    layers: [...hidden, { inDim: last.outDim, outDim: ctx.oracle.outputDim, W: fit.V, b: fit.c }],
+  };
+  report(ctx, 'verify', 'checking the recovered network against fresh queries');
+  const verificationError = await verify(ctx, net, 256);
+  const complete = unresolved.length === 0 && verificationError < ctx.tol.functional;
+  if (!complete && unresolved.length === 0) {
+    unresolved.push({ layer: hidden.length + 1, reason: `recovered network disagrees with the black box on fresh queries (relative error ${verificationError.toExponential(2)})` });
+  }
+  return { net, complete, unresolved, verificationError };
+}
+
+/** Measured boundary points off every first-layer hyperplane, from `count` new random lines. */
+async function moreDeeperPoints(ctx: ExtractContext, rows: Row[], count: number): Promise<BoundaryPoint[]> {
+  const lines = randomLines(ctx, count);
+  const kinks = await kinksOnLines(ctx, lines);
+  const sides = sideDistances(kinks, ctx.tol.sideCap * ctx.scale + 1e-3);
+  const keep = kinks.map((k) => !onAnyPlane(rows, k.x, planeTolerance(ctx)));
+  return measurePoints(ctx, kinks.filter((_, i) => keep[i]), lines, sides.filter((_, i) => keep[i]));
 }
 
 /** Apply signs t_j ∈ {±1} to a layer's rows. */
@@ -98,53 +163,27 @@ export async function extractNetwork(oracle: CountingOracle, opts: ExtractOption
       unresolved.push({ layer: 1, reason: 'no boundary point found: the black box looks linear on the sampled lines' });
       return finish(null, false);
     }
-    hidden.push(rowsToLayer(first.rows, n));
+    const layer1 = rowsToLayer(first.rows, n);
     if (first.imprecise > 0) {
       notes.push(`layer 1: ${first.imprecise} neuron(s) kept a direction that could not be refined (precision ~1e-10 instead of ~1e-14)`);
     }
-
-
-    // Deeper layers until every boundary point is explained (architecture discovery, DESIGN §4.7).
     let pool = first.deeper;
-    for (let k = 2; ; k++) {
-      const known = new KnownLayers(hidden);
-      pool = pool.filter((p) => known.nearestBoundary(p.x).distance >= ctx.tol.onKnown * (1 + Math.hypot(...p.x)));
-      if (pool.length === 0) break;
-      report(ctx, `layer ${k}`, `${pool.length} boundary points not explained by layers 1..${k - 1}`);
-      const layer = await findLayer(ctx, known, pool, k);
-      unresolved.push(...layer.unresolved);
-      if (layer.rows.length === 0) {
-        unresolved.push({ layer: k, reason: `${pool.length} boundary point(s) belong to no recoverable layer-${k} neuron` });
-        break;
+    let run = await recoverFrom(ctx, layer1, pool, hidden);
+    if (!run.complete && pool.length > 0) {
+      // A deeper neuron that rarely changes state may have had no boundary point: search more lines and redo the
+      // deeper layers once with the larger pool; keep the better of the two runs.
+      report(ctx, 'retry', 'the recovered network is incomplete: searching more lines for deeper boundary points');
+      const firstTry = { run, hidden: hidden.map((l) => l) };
+      pool = pool.concat(await moreDeeperPoints(ctx, first.rows, 8));
+      run = await recoverFrom(ctx, layer1, pool, hidden);
+      if (!run.complete && !(run.verificationError < firstTry.run.verificationError)) {
+        run = firstTry.run;
+        hidden.length = 0;
+        hidden.push(...firstTry.hidden);
       }
-      flipRows(hidden[hidden.length - 1], layer.signs);
-      hidden.push(rowsToLayer(layer.rows, hidden[hidden.length - 1].outDim));
-      pool = layer.deeper;
     }
-
-    const last = hidden[hidden.length - 1];
-    const lastRows: Row[] = Array.from({ length: last.outDim }, (_, j) => ({ w: last.W.slice(j * last.inDim, (j + 1) * last.inDim), b: last.b[j] }));
-    report(ctx, 'output layer', `signs of hidden layer ${hidden.length} and the output layer`);
-    const m = 2 * (last.outDim + last.inDim + 1) + 32;
-    const xs = randomPoints(ctx, m);
-    const ys = await oracle.query(xs, m);
-    const acts = hidden.length === 1 ? xs : new KnownLayers(hidden.slice(0, -1)).activations(xs, m);
-    const fit = fitOutputLayer(lastRows, acts, ys, m, last.inDim, oracle.outputDim);
-    flipRows(last, Int8Array.from(fit.flips, (f) => (f ? -1 : 1)));
-    if (fit.signAmbiguity > 0.01) {
-      unresolved.push({ layer: hidden.length, reason: `signs of the last hidden layer are ambiguous (least-squares distance ${fit.signAmbiguity.toExponential(2)} from 0/1)` });
-    }
-    const net: Network = {
-      activation: 'relu',
-      layers: [...hidden, { inDim: last.outDim, outDim: oracle.outputDim, W: fit.V, b: fit.c }],
-    };
-    report(ctx, 'verify', 'checking the recovered network against fresh queries');
-    const verificationError = await verify(ctx, net, 256);
-    const complete = unresolved.length === 0 && verificationError < ctx.tol.functional;
-    if (!complete && unresolved.length === 0) {
-      unresolved.push({ layer: hidden.length + 1, reason: `recovered network disagrees with the black box on fresh queries (relative error ${verificationError.toExponential(2)})` });
-    }
-    return finish(net, complete, { verificationError });
+    unresolved.push(...run.unresolved);
+    return finish(run.net, run.complete, { verificationError: run.verificationError });
   } catch (e) {
     if (e instanceof OracleError) {
       const partial: Network | null = hidden.length ? { activation: 'relu', layers: [...hidden] } : null;
