@@ -37,6 +37,8 @@ export interface BenchOptions {
   timeoutSeconds: number;
   /** Heap limit of one run (its worker thread); a run that needs more is counted as a failure. */
   maxMemoryMb: number;
+  /** After this many runs of one network in a row exceed the limits, its remaining seeds are skipped (failures). */
+  giveUp: number;
 }
 
 export const log = (s: string): void => {
@@ -258,11 +260,28 @@ export function runIsolated(t: Target, seed: number, opts: BenchOptions): Promis
   });
 }
 
+const exhausted = (r: Run) => r.error !== undefined && (r.error.startsWith('timed out') || r.error.startsWith('out of memory'));
+
+/**
+ * Every target over opts.seeds seeds. After opts.giveUp runs of one target in a row exhaust their time or memory,
+ * its remaining seeds are not run; they are recorded as failures ("skipped").
+ */
 export async function runTargets(targets: Target[], opts: BenchOptions): Promise<Run[]> {
   const runs: Run[] = [];
   for (const t of targets) {
     log(`${t.arch} (${t.training}), ${opts.seeds} seeds`);
-    for (let s = 0; s < opts.seeds; s++) runs.push(await runIsolated(t, opts.firstSeed + s, opts));
+    let streak = 0;
+    for (let s = 0; s < opts.seeds; s++) {
+      const seed = opts.firstSeed + s;
+      if (streak >= opts.giveUp) {
+        runs.push(failedRun(t, seed, `skipped: ${streak} runs in a row exceeded the time or memory limit`, NaN));
+        continue;
+      }
+      const run = await runIsolated(t, seed, opts);
+      streak = exhausted(run) ? streak + 1 : 0;
+      runs.push(run);
+    }
+    if (streak >= opts.giveUp && opts.seeds > streak) log(`  ${t.arch} ${t.training}: remaining seeds skipped after ${streak} runs in a row exceeded the limits`);
   }
   return runs;
 }
@@ -301,7 +320,8 @@ const TRAINING_LABEL: Record<Training, string> = { untrained: 'untrained', memor
 function widthsFound(runs: Run[]): string {
   const counts = new Map<string, number>();
   for (const r of runs) {
-    const key = r.widths.join('-') || (r.error?.startsWith('timed out') ? 'timeout' : r.error?.startsWith('out of memory') ? 'out of memory' : 'none');
+    const e = r.error ?? '';
+    const key = r.widths.join('-') || (e.startsWith('timed out') ? 'timeout' : e.startsWith('out of memory') ? 'out of memory' : e.startsWith('skipped') ? 'skipped' : 'none');
     counts.set(key, (counts.get(key) ?? 0) + 1);
   }
   return [...counts.entries()]

@@ -23,12 +23,13 @@ const FIGURES: Record<string, { description: string; run: (o: { quick?: boolean;
 
 function usage(): string {
   return (
-    'usage: npm run bench -- <name> [--seeds N] [--quick] [--first-seed S] [--timeout S] [--max-memory MB]\n' +
+    'usage: npm run bench -- <name> [--seeds N] [--quick] [--first-seed S] [--timeout S] [--max-memory MB] [--give-up K]\n' +
     '  --seeds N       seeds per network (default 10; --quick: 3)\n' +
     '  --quick         the smallest networks only\n' +
     '  --first-seed S  seeds are S, S+1, ... (default 1)\n' +
     '  --timeout S     a run taking longer than S seconds is stopped and counted as a failure (default 600)\n' +
     '  --max-memory MB heap limit of one run; a run needing more is counted as a failure (default 2048)\n' +
+    '  --give-up K     after K runs of a network in a row exceed those limits, skip its other seeds (default 3)\n' +
     'benchmarks:\n'
   );
 }
@@ -41,6 +42,7 @@ const { values, positionals } = parseArgs({
     'first-seed': { type: 'string', default: '1' },
     timeout: { type: 'string', default: '600' },
     'max-memory': { type: 'string', default: '2048' },
+    'give-up': { type: 'string', default: '3' },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
@@ -62,15 +64,16 @@ const seeds = Number(values.seeds ?? (values.quick ? 3 : 10));
 const firstSeed = Number(values['first-seed']);
 const timeoutSeconds = Number(values.timeout);
 const maxMemoryMb = Number(values['max-memory']);
-if (!Number.isInteger(seeds) || seeds < 1 || !Number.isInteger(firstSeed) || firstSeed < 0 || !(timeoutSeconds > 0) || !(maxMemoryMb >= 64)) {
-  process.stderr.write('bench: --seeds must be an integer >= 1, --first-seed an integer >= 0, --timeout > 0, --max-memory >= 64\n');
+const giveUp = Number(values['give-up']);
+if (!Number.isInteger(seeds) || seeds < 1 || !Number.isInteger(firstSeed) || firstSeed < 0 || !(timeoutSeconds > 0) || !(maxMemoryMb >= 64) || !(giveUp >= 1)) {
+  process.stderr.write('bench: --seeds must be an integer >= 1, --first-seed an integer >= 0, --timeout > 0, --max-memory >= 64, --give-up >= 1\n');
   process.exit(2);
 }
 if (name in FIGURES) {
   await FIGURES[name].run({ quick: values.quick, seeds: values.seeds === undefined ? undefined : seeds });
   process.exit(0);
 }
-const opts: BenchOptions = { seeds, quick: values.quick, firstSeed, timeoutSeconds, maxMemoryMb };
+const opts: BenchOptions = { seeds, quick: values.quick, firstSeed, timeoutSeconds, maxMemoryMb, giveUp };
 const bench = await BENCHES[name]();
 const started = Date.now();
 const { runs, table } = await bench.run(opts);
