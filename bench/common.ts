@@ -158,7 +158,17 @@ export interface Run {
   accuracy?: number;
 }
 
-export async function runOne(t: Target, seed: number): Promise<Run> {
+/** One line per run on stderr. */
+export function logRun(run: Run): void {
+  const why = run.error ? `: ${run.error}` : run.unresolved ? ` (${run.unresolved} unresolved)` : '';
+  log(
+    `  ${run.arch} ${run.training} seed ${run.seed}: widths [${run.widths}] (true [${run.trueWidths}]), ${run.queries} queries, ` +
+      `${run.seconds.toFixed(1)} s, worst rel err ${fmt(run.worstRelErr)}, functional ${fmt(run.functionalError)}` +
+      `${run.success ? '' : ` — FAIL${why}`}`,
+  );
+}
+
+export async function runOne(t: Target, seed: number, opts: { log?: boolean } = {}): Promise<Run> {
   const built = buildTarget(t, seed);
   const truth = built.net;
   const oracle = new CountingOracle(new LocalOracle(truth));
@@ -185,11 +195,7 @@ export async function runOne(t: Target, seed: number): Promise<Run> {
     success: c !== null && comparisonVerdict(c, TOL).pass,
     accuracy: built.accuracy,
   };
-  log(
-    `  ${t.arch} ${t.training} seed ${seed}: widths [${run.widths}] (true [${run.trueWidths}]), ${run.queries} queries, ` +
-      `${run.seconds.toFixed(1)} s, worst rel err ${fmt(run.worstRelErr)}, functional ${fmt(run.functionalError)}` +
-      `${run.success ? '' : ` — FAIL${r.error ? `: ${r.error}` : run.unresolved ? ` (${run.unresolved} unresolved)` : ''}`}`,
-  );
+  if (opts.log ?? true) logRun(run);
   return run;
 }
 
@@ -252,7 +258,11 @@ export function runIsolated(t: Target, seed: number, opts: BenchOptions): Promis
       finish(run);
     };
     const timer = setTimeout(() => fail(`timed out after ${opts.timeoutSeconds} s`), opts.timeoutSeconds * 1000);
-    worker.once('message', (run: Run) => finish(run));
+    worker.once('message', (run: Run) => {
+      // Logged here: the worker's own stderr may not be flushed before it is terminated.
+      logRun(run);
+      finish(run);
+    });
     worker.once('error', (e: Error & { code?: string }) =>
       fail(e.code === 'ERR_WORKER_OUT_OF_MEMORY' ? `out of memory (heap limit ${opts.maxMemoryMb} MB)` : `crashed: ${e.message}`),
     );

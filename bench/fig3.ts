@@ -34,6 +34,8 @@ export interface FigureOptions {
   outDir?: string;
   /** Override the widths varied. */
   widths?: number[];
+  /** Wall-clock limit per extraction in seconds (fig4; default 300, --quick 15): a run past it stops and counts as incomplete. */
+  timeLimit?: number;
   /** Which targets (default both). */
   kinds?: TargetKind[];
   /** Progress lines (default: stderr). */

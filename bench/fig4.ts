@@ -13,6 +13,7 @@ import { compareNetworks } from '../src/network/compare.js';
 import { parameterCount } from '../src/network/types.js';
 import { CountingOracle } from '../src/oracle/counting.js';
 import { LocalOracle } from '../src/oracle/local.js';
+import { OracleError, type Oracle } from '../src/oracle/types.js';
 import {
   band,
   bandPanel,
@@ -65,6 +66,8 @@ export interface Fig4Summary {
   logErrB2: { mean: number; sd: number };
   queriesPerParameter: { mean: number; sd: number };
   complete: number;
+  /** Runs stopped by the time limit. */
+  timedOut: number;
   seconds: { mean: number; sd: number };
 }
 
@@ -87,15 +90,37 @@ function neuronError(p: { w: Float64Array; b: number; wTrue: Float64Array; bTrue
   return ref > 0 ? err / ref : err;
 }
 
-export async function fig4Run(kind: TargetKind, width: number, seed: number): Promise<Fig4Run> {
+/**
+ * A black box that stops answering after a wall-clock limit: the extraction then ends the way it ends on any black-box
+ * failure (a partial result, with the reason in its error), so one slow run cannot stall the whole figure.
+ */
+class DeadlineOracle implements Oracle {
+  readonly inputDim: number;
+  readonly outputDim: number;
+  private readonly deadline: number;
+  constructor(private readonly inner: Oracle, private readonly seconds: number) {
+    this.inputDim = inner.inputDim;
+    this.outputDim = inner.outputDim;
+    this.deadline = performance.now() + 1000 * seconds;
+  }
+  async query(xs: Float64Array, n: number): Promise<Float64Array> {
+    if (performance.now() > this.deadline) throw new OracleError(`time limit of ${this.seconds} s per run reached`);
+    return this.inner.query(xs, n);
+  }
+}
+
+/** One extraction of a 10-10-width-out target; stopped (and counted incomplete) after timeLimit seconds. */
+export async function fig4Run(kind: TargetKind, width: number, seed: number, timeLimit = Infinity): Promise<Fig4Run> {
   const dims = [INPUT, FIRST, width, kind === 'untrained' ? 10 : 2];
   const target = makeTarget(dims, seed, kind);
-  const oracle = new CountingOracle(new LocalOracle(target.net));
+  const oracle = new CountingOracle(new DeadlineOracle(new LocalOracle(target.net), timeLimit));
   const res = await extractNetwork(oracle, { seed });
-  const cmp = res.network ? compareNetworks(res.network, target.net, { samples: 500, seed }) : null;
+  // A partial result may hold hidden layers only: compare only a network that ends with its output layer.
+  const whole = res.network && res.network.layers.length === res.widths.length + 1 ? res.network : null;
+  const cmp = whole ? compareNetworks(whole, target.net, { samples: 500, seed }) : null;
   const l1 = cmp?.layers.find((l) => l.layer === 1 && !l.output);
   const l2 = cmp?.layers.find((l) => l.layer === 2 && !l.output);
-  const pairs = res.network && res.network.layers.length > 2 ? (align(res.network, target.net)[1]?.pairs ?? []) : [];
+  const pairs = whole && whole.layers.length > 2 ? (align(whole, target.net)[1]?.pairs ?? []) : [];
   const layer2Correct = pairs.filter((p) => neuronError(p) <= CORRECT).length;
   return {
     kind,
@@ -142,6 +167,7 @@ export function summariseFig4(runs: Fig4Run[]): Fig4Summary[] {
       logErrB2: pick(group, (r) => floorLog(r.logErrB2)),
       queriesPerParameter: pick(group, (r) => r.queriesPerParameter),
       complete: group.filter((r) => r.complete).length,
+      timedOut: group.filter((r) => r.error?.startsWith('time limit')).length,
       seconds: pick(group, (r) => r.seconds),
     };
   });
@@ -162,7 +188,7 @@ export function fig4Table(summary: Fig4Summary[]): string {
       ms(s.layer2Correct, 1),
       ms(s.logErrW2),
       ms(s.logErrB2),
-      `${s.complete}/${s.runs}`,
+      `${s.complete}/${s.runs}${s.timedOut ? ` (${s.timedOut} timed out)` : ''}`,
       ms(s.queriesPerParameter, 1),
       ms(s.seconds, 1),
     ]),
@@ -210,12 +236,13 @@ export async function runFig4(opts: FigureOptions = {}): Promise<FigureResult<Fi
   const seeds = opts.seeds ?? (opts.quick ? 2 : 4);
   const kinds = opts.kinds ?? ['untrained', 'trained'];
   const outDir = opts.outDir ?? join('out', 'bench');
+  const timeLimit = opts.timeLimit ?? (opts.quick ? 15 : 300);
   const started = Date.now();
   const runs: Fig4Run[] = [];
   for (const kind of kinds) {
     for (const width of widths) {
       for (let seed = 1; seed <= seeds; seed++) {
-        const r = await fig4Run(kind, width, seed);
+        const r = await fig4Run(kind, width, seed, timeLimit);
         runs.push(r);
         log(
           `fig4 ${kind} ${r.arch} seed ${seed}: widths found ${r.widthsFound || '(none)'}, layer 2 ${r.layer2Found}/${width} ` +
@@ -228,7 +255,7 @@ export async function runFig4(opts: FigureOptions = {}): Promise<FigureResult<Fi
   }
   const summary = summariseFig4(runs);
   const table = fig4Table(summary);
-  const settings = { figure: 'seed 001 Figure 4', quick: !!opts.quick, seeds, widths, kinds, inputDim: INPUT, firstWidth: FIRST, date: new Date().toISOString(), seconds: (Date.now() - started) / 1000 };
+  const settings = { figure: 'seed 001 Figure 4', quick: !!opts.quick, seeds, widths, kinds, timeLimit, inputDim: INPUT, firstWidth: FIRST, date: new Date().toISOString(), seconds: (Date.now() - started) / 1000 };
   const files = await writeFigureFiles(outDir, 'fig4', { settings, summary, runs }, runs, fig4Spec(summary));
   print(table);
   log(`fig4: ${runs.length} runs in ${settings.seconds.toFixed(1)} s; wrote ${files.join(', ')}`);

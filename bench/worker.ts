@@ -4,4 +4,4 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { runOne, type Target } from './common.js';
 
 const { target, seed } = workerData as { target: Target; seed: number };
-parentPort!.postMessage(await runOne(target, seed));
+parentPort!.postMessage(await runOne(target, seed, { log: false }));

@@ -10,6 +10,7 @@ interface BenchFlags {
   seeds?: string;
   out: string;
   widths?: string;
+  timeLimit?: string;
 }
 
 const FIGURES = { fig3: runFig3, fig4: runFig4 } as const;
@@ -35,13 +36,15 @@ export function registerBench(program: Command): void {
     .option('--quick', 'reduced widths and seeds (under two minutes)')
     .option('--seeds <n>', 'runs per width and target kind (default: fig3 10, fig4 4; --quick 2)')
     .option('--widths <list>', 'override the widths varied, e.g. 10,50,100')
+    .option('--time-limit <s>', 'fig4: seconds per extraction before it is stopped and counted incomplete (default 300; --quick 15)')
     .option('--out <dir>', 'directory for NAME.json, NAME.csv, NAME.svg, NAME.png', 'out/bench')
     .action(
       action(async (name: string, flags: BenchFlags) => {
         if (!(name in FIGURES)) throw new UsageError(`unknown bench "${name}": choose one of ${Object.keys(FIGURES).join(', ')}`);
         const seeds = flags.seeds === undefined ? undefined : intOption('--seeds', 1)(flags.seeds);
         const widths = flags.widths === undefined ? undefined : parseWidths(flags.widths);
-        await FIGURES[name as keyof typeof FIGURES]({ quick: flags.quick, seeds, widths, outDir: flags.out });
+        const timeLimit = flags.timeLimit === undefined ? undefined : intOption('--time-limit', 1)(flags.timeLimit);
+        await FIGURES[name as keyof typeof FIGURES]({ quick: flags.quick, seeds, widths, outDir: flags.out, timeLimit });
       }),
     );
 }
