@@ -17,15 +17,18 @@ export interface BoundaryPoint {
 }
 
 /**
- * Random lines through points x0 ~ N(0, scale²I) with uniformly random directions, long enough to cross every
- * first-layer hyperplane with good probability: the crossing parameter of w·x + b = 0 is about √n·(scale + |b|/|w|).
+ * Random lines through points x0 ~ N(0, s²I), s = zoom·scale, with uniformly random directions, long enough to cross
+ * every first-layer hyperplane with good probability: the crossing parameter of w·x + b = 0 is about √n·(s + |b|/|w|).
+ * A zoom above 1 reaches where the biases matter less: the boundaries of deeper neurons that (almost) never change
+ * state near the origin.
  */
-export function randomLines(ctx: ExtractContext, count: number): Line[] {
+export function randomLines(ctx: ExtractContext, count: number, zoom = 1): Line[] {
   const n = ctx.oracle.inputDim;
-  const T = 3 * Math.sqrt(n) * ctx.scale + 3;
+  const s = zoom * ctx.scale;
+  const T = 3 * Math.sqrt(n) * s + 3;
   return Array.from({ length: count }, () => {
     const origin = new Float64Array(n);
-    for (let i = 0; i < n; i++) origin[i] = ctx.scale * ctx.rng.normal();
+    for (let i = 0; i < n; i++) origin[i] = s * ctx.rng.normal();
     return { origin, dir: unitVector(ctx.rng, n), t0: -T, t1: T };
   });
 }

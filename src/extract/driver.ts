@@ -68,7 +68,7 @@ async function recoverFrom(
   const lastRows: Row[] = Array.from({ length: last.outDim }, (_, j) => ({ w: last.W.slice(j * last.inDim, (j + 1) * last.inDim), b: last.b[j] }));
   report(ctx, 'output layer', `signs of hidden layer ${hidden.length} and the output layer`);
   const m = 2 * (last.outDim + last.inDim + 1) + 32;
-  const xs = randomPoints(ctx, m);
+  const xs = mixedPoints(ctx, m);
   const ys = await ctx.oracle.query(xs, m);
   const acts = hidden.length === 1 ? xs : new KnownLayers(hidden.slice(0, -1)).activations(xs, m);
   const fit = fitOutputLayer(lastRows, acts, ys, m, last.inDim, ctx.oracle.outputDim);
@@ -89,9 +89,17 @@ async function recoverFrom(
   return { net, complete, unresolved, verificationError };
 }
 
-/** Measured boundary points off every first-layer hyperplane, from `count` new random lines. */
-async function moreDeeperPoints(ctx: ExtractContext, rows: Row[], count: number): Promise<BoundaryPoint[]> {
-  const lines = randomLines(ctx, count);
+/** Zoom factors of the lines searched for deeper boundary points beyond the first layer's own search. */
+const ZOOMS = [4, 16];
+/** Extra rounds of deeper-point search when the recovered network is incomplete. */
+const RETRIES = 3;
+
+/**
+ * Measured boundary points off every first-layer hyperplane, from `near` new random lines at the input scale and
+ * `far` lines at each zoom of ZOOMS.
+ */
+async function moreDeeperPoints(ctx: ExtractContext, rows: Row[], near: number, far: number): Promise<BoundaryPoint[]> {
+  const lines = [...randomLines(ctx, near), ...ZOOMS.flatMap((z) => randomLines(ctx, far, z))];
   const kinks = await kinksOnLines(ctx, lines);
   const sides = sideDistances(kinks, ctx.tol.sideCap * ctx.scale + 1e-3);
   const keep = kinks.map((k) => !onAnyPlane(rows, k.x, planeTolerance(ctx)));
@@ -108,28 +116,50 @@ function flipRows(layer: Layer, signs: Int8Array): void {
 }
 
 /** Sample points where the boundaries were searched: uniformly along random search lines (boundary-points.ts). */
-function randomPoints(ctx: ExtractContext, m: number): Float64Array {
+function randomPoints(ctx: ExtractContext, m: number, zoom = 1): Float64Array {
   const n = ctx.oracle.inputDim;
   const xs = new Float64Array(m * n);
-  randomLines(ctx, m).forEach((ln, s) => {
+  randomLines(ctx, m, zoom).forEach((ln, s) => {
     const t = ln.t0 + (ln.t1 - ln.t0) * ctx.rng.uniform();
     for (let i = 0; i < n; i++) xs[s * n + i] = ln.origin[i] + t * ln.dir[i];
   });
   return xs;
 }
 
-/** Relative functional error of `net` against the black box on m fresh random inputs. */
+/**
+ * m random inputs, half at the input scale and half zoomed out (ZOOMS): a neuron that (almost) never changes state
+ * near the origin changes state there, so fits see both its states and verification sees its effect.
+ */
+function mixedPoints(ctx: ExtractContext, m: number): Float64Array {
+  const near = m - ZOOMS.length * Math.floor(m / 2 / ZOOMS.length);
+  const far = (m - near) / ZOOMS.length;
+  const xs = new Float64Array(m * ctx.oracle.inputDim);
+  xs.set(randomPoints(ctx, near));
+  ZOOMS.forEach((z, i) => xs.set(randomPoints(ctx, far, z), (near + i * far) * ctx.oracle.inputDim));
+  return xs;
+}
+
+/**
+ * Relative functional error of `net` against the black box on m fresh mixed-scale inputs: the largest error of each
+ * quarter of the points (quarters hold one scale each) relative to its largest output, the worst of the quarters.
+ */
 async function verify(ctx: ExtractContext, net: Network, m: number): Promise<number> {
-  const xs = randomPoints(ctx, m);
+  const xs = mixedPoints(ctx, m);
   const ys = await ctx.oracle.query(xs, m);
   const yh = forward(net, xs, m);
-  let err = 0;
-  let mag = 0;
-  for (let i = 0; i < ys.length; i++) {
-    err = Math.max(err, Math.abs(ys[i] - yh[i]));
-    mag = Math.max(mag, Math.abs(ys[i]));
+  const out = ctx.oracle.outputDim;
+  const part = Math.ceil(m / 4);
+  let worst = 0;
+  for (let start = 0; start < m; start += part) {
+    let err = 0;
+    let mag = 0;
+    for (let i = start * out; i < Math.min(m, start + part) * out; i++) {
+      err = Math.max(err, Math.abs(ys[i] - yh[i]));
+      mag = Math.max(mag, Math.abs(ys[i]));
+    }
+    worst = Math.max(worst, err / (mag || 1));
   }
-  return err / (mag || 1);
+  return worst;
 }
 
 export async function extractNetwork(oracle: CountingOracle, opts: ExtractOptions): Promise<ExtractResult> {
@@ -168,18 +198,21 @@ export async function extractNetwork(oracle: CountingOracle, opts: ExtractOption
       notes.push(`layer 1: ${first.imprecise} neuron(s) kept a direction that could not be refined (precision ~1e-10 instead of ~1e-14)`);
     }
     let pool = first.deeper;
+    // A deeper neuron that (almost) never changes state near the origin has its boundary farther out: a few
+    // zoomed-out lines add its points to the pool (only when there is a deeper layer at all).
+    if (pool.length > 0) pool = pool.concat(await moreDeeperPoints(ctx, first.rows, 0, 4));
     let run = await recoverFrom(ctx, layer1, pool, hidden);
-    if (!run.complete && pool.length > 0) {
-      // A deeper neuron that rarely changes state may have had no boundary point: search more lines and redo the
-      // deeper layers once with the larger pool; keep the better of the two runs.
-      report(ctx, 'retry', 'the recovered network is incomplete: searching more lines for deeper boundary points');
-      const firstTry = { run, hidden: hidden.map((l) => l) };
-      pool = pool.concat(await moreDeeperPoints(ctx, first.rows, 8));
+    for (let attempt = 1; attempt <= RETRIES && !run.complete && pool.length > 0; attempt++) {
+      // Still incomplete: a deeper neuron may have had no boundary point yet. Search more lines (near and far) and
+      // redo the deeper layers with the larger pool; keep the best run.
+      report(ctx, 'retry', `the recovered network is incomplete: searching more lines for deeper boundary points (attempt ${attempt} of ${RETRIES})`);
+      const before = { run, hidden: hidden.map((l) => l) };
+      pool = pool.concat(await moreDeeperPoints(ctx, first.rows, 4, 4));
       run = await recoverFrom(ctx, layer1, pool, hidden);
-      if (!run.complete && !(run.verificationError < firstTry.run.verificationError)) {
-        run = firstTry.run;
+      if (!run.complete && !(run.verificationError < before.run.verificationError)) {
+        run = before.run;
         hidden.length = 0;
-        hidden.push(...firstTry.hidden);
+        hidden.push(...before.hidden);
       }
     }
     unresolved.push(...run.unresolved);

@@ -4,6 +4,7 @@
 import type { Kink } from '../geometry/kinks.js';
 import { kinksOnLines, measurePoints, randomLines, sideDistances, type BoundaryPoint } from './boundary-points.js';
 import { report, type ExtractContext } from './context.js';
+import { dot } from '../linalg/vec.js';
 import { onAnyPlane, refineRows, rowFromPoint, samePlane, testHyperplanes, type Row } from './first-layer.js';
 
 export interface FirstLayerResult {
@@ -17,6 +18,12 @@ export interface FirstLayerResult {
 /** Tolerance for "x is on this plane", relative to |x|: the kink search places points to ~1e-12 relative. */
 export function planeTolerance(ctx: ExtractContext): number {
   return ctx.tol.precision === 'float64' ? 1e-8 : 1e-3;
+}
+
+/** The boundary point of a refined row: the anchor projected on the row's plane, with the row's normal. */
+function refinedPoint(row: Row, anchor: Float64Array, source: BoundaryPoint): BoundaryPoint {
+  const off = dot(row.w, anchor) + row.b;
+  return { ...source, x: Float64Array.from(anchor, (v, i) => v - off * row.w[i]), normal: row.w };
 }
 
 export async function findFirstLayer(ctx: ExtractContext, opts: { firstLines?: number; moreLines?: number; maxRounds?: number } = {}): Promise<FirstLayerResult> {
@@ -45,6 +52,7 @@ export async function findFirstLayer(ctx: ExtractContext, opts: { firstLines?: n
       const isPlane = await testHyperplanes(ctx, measured);
       const fresh: Row[] = [];
       const anchors: Float64Array[] = [];
+      const sources: BoundaryPoint[] = [];
       measured.forEach((p, i) => {
         if (!isPlane[i]) {
           deeper.push(p);
@@ -56,10 +64,18 @@ export async function findFirstLayer(ctx: ExtractContext, opts: { firstLines?: n
         if (rows.some((r) => samePlane(r, row, loose)) || fresh.some((r) => samePlane(r, row, loose))) return;
         fresh.push(row);
         anchors.push(p.x);
+        sources.push(p);
       });
       if (fresh.length > 0) {
         const refined = await refineRows(ctx, fresh, anchors);
+        // The refined row is tested again, at new far points: a deeper boundary that is nearly flat where it was
+        // first tested (possible within a float32 black box's looser windows) fails here.
+        const still = await testHyperplanes(ctx, refined.rows.map((row, i) => refinedPoint(row, anchors[i], sources[i])), 4);
         refined.rows.forEach((row, i) => {
+          if (!still[i]) {
+            deeper.push(sources[i]);
+            return;
+          }
           if (refined.skipped[i] > 0) imprecise++;
           if (!rows.some((r) => samePlane(r, row, ptol))) rows.push(row);
         });

@@ -91,7 +91,7 @@ export async function walkBoundary(ctx: ExtractContext, known: KnownLayers, star
     const beyond = known.closestBoundary(past, dir);
     // A short step into the new region: B_z is then found within a few step lengths along the old normal,
     // before other (deeper) boundaries get in the way.
-    const eps = 0.02 * Math.min(hit.c, beyond?.c ?? Infinity, ctx.scale * Math.sqrt(n));
+    const eps = ctx.tol.walkStep * Math.min(hit.c, beyond?.c ?? Infinity, ctx.scale * Math.sqrt(n));
     const y0 = axpy(q, eps, dir);
     const found = await continuation(ctx, known, y0, q, cur.normal, eps, hit.neuron, past, ctx.tol.onKnown, bendTol);
     if (!found) {
@@ -134,9 +134,10 @@ async function continuation(
     const sides = own.map((k) => {
       let gap = reach;
       for (const o of kinks) if (o !== k) gap = Math.min(gap, Math.abs(o.t - k.t));
-      return Math.min(0.25 * known.nearestBoundary(k.x).distance, 0.25 * gap, 1e-2 * ctx.scale);
+      return Math.min(0.25 * known.nearestBoundary(k.x).distance, 0.25 * gap, ctx.tol.sideCap * ctx.scale);
     });
-    const jumps = await measureJumps(ctx.oracle, own.map((k, i) => ({ x: k.x, across: normal, side: sides[i] })));
+    // `normal` is B_z's normal before the bend, so the side points sit about a side distance from B_z.
+    const jumps = await measureJumps(ctx.oracle, own.map((k, i) => ({ x: k.x, across: normal, side: sides[i], step: sides[i] / 4 })));
     for (let i = 0; i < own.length; i++) {
       const j = jumps[i];
       if (j.magnitude === 0 || !(j.rankOneError < ctx.tol.direction)) continue;

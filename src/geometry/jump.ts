@@ -12,6 +12,12 @@ export interface JumpRequest {
   across: Float64Array;
   /** Distance (along `across`, in units of |across|) to either side that stays inside the two regions. */
   side: number;
+  /**
+   * Finite-difference step (default side·|across|/(4√n), safe for any crossing angle). When `across` is close to
+   * the boundary's normal the side points are a full side distance from it and a step of side/4 is safe: four to
+   * eight times larger, which keeps a float32 black box's rounding from swamping the differences.
+   */
+  step?: number;
 }
 
 export interface Jump {
@@ -39,7 +45,7 @@ export async function measureJumps(oracle: Oracle, reqs: JumpRequest[]): Promise
   const hs: number[] = [];
   reqs.forEach((r, k) => {
     const an = norm(r.across);
-    const h = (r.side * an) / (4 * Math.sqrt(n));
+    const h = r.step ?? (r.side * an) / (4 * Math.sqrt(n));
     hs.push(h);
     for (let s = 0; s < 2; s++) {
       const sign = s === 0 ? 1 : -1;

@@ -107,7 +107,11 @@ export function predict(iv: Interval, q1: number, q3: number, fq1: Float64Array,
   if (best < 0) return null;
   // Intersection of fl + sL (t − l) and fr + sR (t − r) on the output with the largest slope change.
   const t = (iv.fr[best] - iv.fl[best] + sL[best] * iv.l - sR[best] * iv.r) / (sL[best] - sR[best]);
-  if (!(t > q1 && t < q3)) return null;
+  // A prediction at (or next to) q1 or q3 is the signature of a kink in an outer quarter: the piece through that
+  // quarter is then a chord, and a chord meets the true piece exactly at the quarter point. In float64 the
+  // verification below catches it; in float32 the chord's deviation can hide below the rounding, so refuse it here.
+  const margin = 0.01 * (q3 - q1);
+  if (!(t > q1 + margin && t < q3 - margin)) return null;
   const eps = tol.value(scaleOf(iv.fl, iv.fm, iv.fr, fq1, fq3));
   for (let o = 0; o < n; o++) {
     const left = iv.fl[o] + sL[o] * (t - iv.l);

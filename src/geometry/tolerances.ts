@@ -29,7 +29,7 @@ export class Tolerances {
 
   /** Relative agreement expected between two estimates of the same direction (cosine distance). */
   get direction(): number {
-    return this.precision === 'float64' ? 1e-6 : 1e-2;
+    return this.precision === 'float64' ? 1e-6 : 1e-3;
   }
 
   /** Largest relative disagreement with the black box on fresh queries for a recovery to count as complete. */
@@ -51,5 +51,13 @@ export class Tolerances {
    */
   get sideCap(): number {
     return this.precision === 'float64' ? 1e-2 : 0.2;
+  }
+
+  /**
+   * How far past a crossed boundary a boundary walk steps (fraction of the distance to the next boundary): short
+   * keeps B_z's continuation close; float32 needs room on both sides of it for a clean Jacobian jump.
+   */
+  get walkStep(): number {
+    return this.precision === 'float64' ? 0.02 : 0.25;
   }
 }
