@@ -71,10 +71,10 @@ async function recoverFrom(
   const xs = mixedPoints(ctx, m);
   const ys = await ctx.oracle.query(xs, m);
   const acts = hidden.length === 1 ? xs : new KnownLayers(hidden.slice(0, -1)).activations(xs, m);
-  const fit = fitOutputLayer(lastRows, acts, ys, m, last.inDim, ctx.oracle.outputDim);
+  const fit = await fitOutputLayer(lastRows, acts, ys, m, last.inDim, ctx.oracle.outputDim);
   flipRows(last, Int8Array.from(fit.flips, (f) => (f ? -1 : 1)));
   if (fit.signAmbiguity > 0.01) {
-    unresolved.push({ layer: hidden.length, reason: `signs of the last hidden layer are ambiguous (least-squares distance ${fit.signAmbiguity.toExponential(2)} from 0/1)` });
+    unresolved.push({ layer: hidden.length, reason: `signs of the last hidden layer are ambiguous (the affine residue is ${fit.signAmbiguity.toExponential(2)} away from a signed sum of its rows)` });
   }
   const net: Network = {
     activation: 'relu',
@@ -197,6 +197,7 @@ export async function extractNetwork(oracle: CountingOracle, opts: ExtractOption
     if (first.imprecise > 0) {
       notes.push(`layer 1: ${first.imprecise} neuron(s) kept a direction that could not be refined (precision ~1e-10 instead of ~1e-14)`);
     }
+    hidden.push(layer1); // the partial result if the black box stops answering from here on
     let pool = first.deeper;
     // A deeper neuron that (almost) never changes state near the origin has its boundary farther out: a few
     // zoomed-out lines add its points to the pool (only when there is a deeper layer at all).

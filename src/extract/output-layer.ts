@@ -5,7 +5,11 @@
 // activations a. Fitting N(x) ≈ V·ReLU(Ŵa + b̂) + A·a + c by least squares and solving
 //   A = −Σ_h s_h V_{·h} ŵ_hᵀ,  s_h ∈ {0, 1}
 // (n_out·n_{L−1} equations, n_L unknowns) gives the flipped neurons s_h = 1. Then V, c are refitted with A = 0.
+// When there are fewer equations than neurons (a narrow output on a wide last layer, e.g. 10-16-1), least squares
+// cannot pick the binary solution; a small MIP does (min ‖S s − r‖₁ over s ∈ {0,1}^n_L: generically unique, since
+// a random subspace holds no {−1,0,1} vector).
 import { Matrix } from 'ml-matrix';
+import { filled, solveLp } from '../invert/lp.js';
 import { lstsqSvd } from '../linalg/solve.js';
 import type { Row } from './first-layer.js';
 
@@ -38,7 +42,7 @@ function hiddenFeatures(rows: Row[], acts: Float64Array, m: number, d: number, f
  *              one-hidden-layer networks)
  * @param ys    the black box's outputs at those points (m × nOut)
  */
-export function fitOutputLayer(rows: Row[], acts: Float64Array, ys: Float64Array, m: number, d: number, nOut: number): OutputFit {
+export async function fitOutputLayer(rows: Row[], acts: Float64Array, ys: Float64Array, m: number, d: number, nOut: number): Promise<OutputFit> {
   const nL = rows.length;
   const Y = new Matrix(m, nOut);
   for (let s = 0; s < m; s++) for (let o = 0; o < nOut; o++) Y.set(s, o, ys[s * nOut + o]);
@@ -61,8 +65,12 @@ export function fitOutputLayer(rows: Row[], acts: Float64Array, ys: Float64Array
     }
   }
   const s = lstsqSvd(S, rhs, 1e-12).x.getColumn(0);
-  const flips = s.map((v) => v > 0.5);
-  const signAmbiguity = Math.max(0, ...s.map((v) => Math.min(Math.abs(v), Math.abs(v - 1))));
+  let flips = s.map((v) => v > 0.5);
+  let signAmbiguity = Math.max(0, ...s.map((v) => Math.min(Math.abs(v), Math.abs(v - 1))));
+  if (signAmbiguity > 0.01) {
+    const binary = await binarySigns(S, rhs);
+    if (binary && binary.residual < signAmbiguity) ({ flips, residual: signAmbiguity } = binary);
+  }
   // Step 3: refit V, c on the sign-corrected features.
   const H2 = hiddenFeatures(rows, acts, m, d, flips);
   const G = new Matrix(m, nL + 1);
@@ -81,4 +89,33 @@ export function fitOutputLayer(rows: Row[], acts: Float64Array, ys: Float64Array
   }
   const yNorm = Math.sqrt(Y.to1DArray().reduce((t, v) => t + v * v, 0)) || 1;
   return { flips, signAmbiguity, V, c, residual: Math.sqrt(R.to1DArray().reduce((t, v) => t + v * v, 0)) / yNorm };
+}
+
+/**
+ * min ‖S s − r‖₁ over s ∈ {0,1}^k as a MIP (S s − r = e⁺ − e⁻, e± ≥ 0). Returns the flips and the residual relative
+ * to ‖r‖₁ (≈ 0 when the affine residue is exactly a signed sum of the rows), or null when HiGHS found nothing.
+ */
+async function binarySigns(S: Matrix, r: Matrix): Promise<{ flips: boolean[]; residual: number } | null> {
+  const rows = S.rows;
+  const k = S.columns;
+  const numCols = k + 2 * rows;
+  const A = new Float64Array(rows * numCols);
+  const b = new Float64Array(rows);
+  let norm1 = 0;
+  for (let i = 0; i < rows; i++) {
+    for (let h = 0; h < k; h++) A[i * numCols + h] = S.get(i, h);
+    A[i * numCols + k + i] = -1;
+    A[i * numCols + k + rows + i] = 1;
+    b[i] = r.get(i, 0);
+    norm1 += Math.abs(b[i]);
+  }
+  const cost = new Float64Array(numCols);
+  cost.fill(1, k);
+  const integer = new Uint8Array(numCols);
+  integer.fill(1, 0, k);
+  const colUpper = filled(numCols, Infinity);
+  colUpper.fill(1, 0, k);
+  const res = await solveLp({ numCols, numRows: rows, A, rowLower: b, rowUpper: b, colLower: filled(numCols, 0), colUpper, cost, integer, timeLimit: 30 });
+  if (!res.x || res.objective === undefined) return null;
+  return { flips: Array.from(res.x.subarray(0, k), (v) => v > 0.5), residual: res.objective / (norm1 || 1) };
 }

@@ -3,7 +3,7 @@
 // in chunks of that size (the last one padded with zeros, whose answers are dropped).
 import * as ort from 'onnxruntime-node';
 import { ModelFormatError } from '../network/format.js';
-import { readOnnxNetwork } from '../network/onnx.js';
+import { onnxToNetwork, readOnnxNetwork } from '../network/onnx.js';
 import { inputDim as netInputDim, outputDim as netOutputDim } from '../network/types.js';
 import { BadOutputError, OracleError, type Oracle } from './types.js';
 
@@ -24,11 +24,14 @@ export class OnnxOracle implements Oracle {
     private readonly path: string,
   ) {}
 
-  /** Load a model; input width from its input shape, else from its weights, else from `inputDim`. */
-  static async open(path: string, opts: { inputDim?: number } = {}): Promise<OnnxOracle> {
+  /**
+   * Load a model (a file, or the bytes of one with `path` naming it in messages); input width from its input shape,
+   * else from its weights, else from `inputDim`.
+   */
+  static async open(path: string, opts: { inputDim?: number; bytes?: Uint8Array } = {}): Promise<OnnxOracle> {
     let session: ort.InferenceSession;
     try {
-      session = await ort.InferenceSession.create(path);
+      session = opts.bytes ? await ort.InferenceSession.create(opts.bytes) : await ort.InferenceSession.create(path);
     } catch (e) {
       throw new ModelFormatError(`${path}: cannot load ONNX model (${oneLine((e as Error).message)})`);
     }
@@ -50,7 +53,7 @@ export class OnnxOracle implements Oracle {
     if (!inDim || !outDim) {
       // Symbolic widths: read them from the weights when the graph is a plain MLP.
       try {
-        const net = readOnnxNetwork(path);
+        const net = opts.bytes ? onnxToNetwork(opts.bytes, path) : readOnnxNetwork(path);
         inDim ||= netInputDim(net);
         outDim ||= netOutputDim(net);
       } catch (e) {
