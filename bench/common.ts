@@ -1,11 +1,13 @@
 // Shared machinery of the extraction benchmarks: targets (untrained, trained on the memorisation task, trained on
-// MNIST downsampled to 8×8), one extraction run through the library (CountingOracle over LocalOracle, no
-// subprocess), the per-network summary over seeds, and the markdown table.
+// MNIST downsampled to 8×8 or on the full 784-pixel digits), one extraction run through the library (CountingOracle
+// over LocalOracle, no subprocess) with its queries and time per phase, the per-network summary over seeds, and the
+// markdown tables.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { extractNetwork } from '../src/extract/driver.js';
+import type { ProgressEvent } from '../src/extract/events.js';
 import { compareNetworks, comparisonVerdict } from '../src/network/compare.js';
 import { memorisationTask, mnistDigits, MNIST_PIXELS, type Dataset } from '../src/network/datasets.js';
 import { networkFromJson, networkToJson } from '../src/network/format.js';
@@ -15,13 +17,14 @@ import { trainClassifier } from '../src/network/train.js';
 import { hiddenWidths, parameterCount, parseArch, type Network } from '../src/network/types.js';
 import { CountingOracle } from '../src/oracle/counting.js';
 import { LocalOracle } from '../src/oracle/local.js';
+import type { Oracle } from '../src/oracle/types.js';
 
 export const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
 export const RESULTS_DIR = join(BENCH_DIR, 'results');
 /** The success tolerance of issues 2 and 3. */
 export const TOL = 1e-6;
 
-export type Training = 'untrained' | 'memorise' | 'mnist8x8';
+export type Training = 'untrained' | 'memorise' | 'mnist8x8' | 'mnist';
 
 export interface Target {
   arch: string;
@@ -39,6 +42,10 @@ export interface BenchOptions {
   maxMemoryMb: number;
   /** After this many runs of one network in a row exceed the limits, its remaining seeds are skipped (failures). */
   giveUp: number;
+  /** Where a benchmark writes its figures (default bench/results). */
+  outDir?: string;
+  /** Run only the targets named here: "arch" (any training) or "arch/training". */
+  only?: string[];
 }
 
 export const log = (s: string): void => {
@@ -52,6 +59,12 @@ export const log = (s: string): void => {
 const MEMORISE = { samples: 1000, epochs: 500, lr: 1e-3 };
 /** MNIST 8×8: all 10,000 digits of the mnist package, 20 epochs of Adam at lr 1e-3. */
 const MNIST8 = { epochs: 20, lr: 1e-3 };
+/**
+ * MNIST at full size (784 pixels): all 10,000 digits, 5 epochs of Adam at lr 1e-3 — the defaults of
+ * `relurev make --trained --data mnist`, with the same initial weights and shuffling seeds, so that
+ * `relurev make --arch A --seed S --trained --data mnist` writes exactly this target for seed S.
+ */
+const MNIST = { epochs: 5, lr: 1e-3 };
 
 /**
  * MNIST downsampled from 28×28 to 8×8 = 64 pixels by area averaging: output pixel (r, c) is the mean of the
@@ -85,6 +98,7 @@ export function downsampleMnist8x8(data: Dataset): Dataset {
 }
 
 let mnist8: Dataset | undefined;
+let mnist784: Dataset | undefined;
 
 export interface BuiltTarget {
   net: Network;
@@ -108,11 +122,16 @@ export function buildTarget(t: Target, seed: number): BuiltTarget {
   if (t.training === 'memorise') {
     data = memorisationTask(dims[0], MEMORISE.samples, streamSeed(seed, 1));
     cfg = MEMORISE;
-  } else {
+  } else if (t.training === 'mnist8x8') {
     if (dims[0] !== 64 || dims[dims.length - 1] !== 10) throw new Error(`mnist8x8 needs 64 inputs and 10 outputs, got ${t.arch}`);
     mnist8 ??= downsampleMnist8x8(mnistDigits());
     data = mnist8;
     cfg = MNIST8;
+  } else {
+    if (dims[0] !== MNIST_PIXELS || dims[dims.length - 1] !== 10) throw new Error(`mnist needs ${MNIST_PIXELS} inputs and 10 outputs, got ${t.arch}`);
+    mnist784 ??= mnistDigits();
+    data = mnist784;
+    cfg = MNIST;
   }
   const started = Date.now();
   const r = trainClassifier(net, data.xs, data.labels, data.n, {
@@ -136,6 +155,17 @@ export interface LayerErr {
   medianRelErr: number;
 }
 
+/** Where one run's queries and time went: one entry per phase of the extraction, in the order they first ran. */
+export interface PhaseProfile {
+  /** The driver's phase name ('layer 1', 'layer 2', 'output layer', 'verify', 'retry'; 'other' before the first). */
+  phase: string;
+  queries: number;
+  /** Wall-clock seconds from the phase's progress events to the next phase's (summed over its stretches). */
+  seconds: number;
+  /** Of those, seconds spent inside the black box (the forward passes of the local network). */
+  blackBoxSeconds: number;
+}
+
 export interface Run {
   arch: string;
   training: Training;
@@ -156,6 +186,10 @@ export interface Run {
   layers: LayerErr[];
   success: boolean;
   accuracy?: number;
+  /** The extraction's own check against fresh queries. */
+  verificationError?: number;
+  /** Queries and time per phase (absent for a run that did not return). */
+  profile?: PhaseProfile[];
 }
 
 /** One line per run on stderr. */
@@ -166,13 +200,68 @@ export function logRun(run: Run): void {
       `${run.seconds.toFixed(1)} s, worst rel err ${fmt(run.worstRelErr)}, functional ${fmt(run.functionalError)}` +
       `${run.success ? '' : ` — FAIL${why}`}`,
   );
+  if (run.profile?.length) {
+    log(`    phases: ${run.profile.map((p) => `${p.phase} ${p.queries} q ${p.seconds.toFixed(1)} s (black box ${p.blackBoxSeconds.toFixed(1)} s)`).join(' · ')}`);
+  }
+}
+
+/** A black box that times its answers, per phase of the CountingOracle that wraps it. */
+class TimedOracle implements Oracle {
+  readonly inputDim: number;
+  readonly outputDim: number;
+  /** The counting oracle around this one: its current phase names where the time goes. */
+  counter?: CountingOracle;
+  readonly seconds = new Map<string, number>();
+  constructor(private readonly inner: Oracle) {
+    this.inputDim = inner.inputDim;
+    this.outputDim = inner.outputDim;
+  }
+  async query(xs: Float64Array, n: number): Promise<Float64Array> {
+    const phase = this.counter?.phase ?? 'other';
+    const t0 = performance.now();
+    try {
+      return await this.inner.query(xs, n);
+    } finally {
+      this.seconds.set(phase, (this.seconds.get(phase) ?? 0) + (performance.now() - t0) / 1000);
+    }
+  }
+}
+
+/**
+ * Wall-clock time per phase from the extraction's progress events: the time from one event to the next goes to
+ * the phase of the first (every phase change is announced by an event; 'other' is the time before the first).
+ */
+class PhaseClock {
+  readonly seconds = new Map<string, number>();
+  private current = 'other';
+  private mark = performance.now();
+  readonly onProgress = (e: ProgressEvent): void => {
+    this.lap();
+    this.current = e.phase;
+  };
+  lap(): void {
+    const now = performance.now();
+    this.seconds.set(this.current, (this.seconds.get(this.current) ?? 0) + (now - this.mark) / 1000);
+    this.mark = now;
+  }
+}
+
+function phaseProfile(queries: Record<string, number>, clock: PhaseClock, blackBox: TimedOracle): PhaseProfile[] {
+  const names = [...new Set([...clock.seconds.keys(), ...Object.keys(queries), ...blackBox.seconds.keys()])];
+  return names
+    .map((phase) => ({ phase, queries: queries[phase] ?? 0, seconds: clock.seconds.get(phase) ?? 0, blackBoxSeconds: blackBox.seconds.get(phase) ?? 0 }))
+    .filter((p) => p.queries > 0 || p.seconds >= 0.05);
 }
 
 export async function runOne(t: Target, seed: number, opts: { log?: boolean } = {}): Promise<Run> {
   const built = buildTarget(t, seed);
   const truth = built.net;
-  const oracle = new CountingOracle(new LocalOracle(truth));
-  const r = await extractNetwork(oracle, { seed, precision: 'float64' });
+  const timed = new TimedOracle(new LocalOracle(truth));
+  const oracle = new CountingOracle(timed);
+  timed.counter = oracle;
+  const clock = new PhaseClock();
+  const r = await extractNetwork(oracle, { seed, precision: 'float64', onProgress: clock.onProgress });
+  clock.lap();
   const usable = r.network !== null && r.network.layers.length === r.widths.length + 1;
   const c = usable ? compareNetworks(r.network!, truth) : null;
   const run: Run = {
@@ -194,6 +283,8 @@ export async function runOne(t: Target, seed: number, opts: { log?: boolean } = 
     layers: c ? c.layers.map((l) => ({ layer: l.output ? 'out' : `L${l.layer}`, maxRelErr: l.maxRelErr, medianRelErr: l.medianRelErr })) : [],
     success: c !== null && comparisonVerdict(c, TOL).pass,
     accuracy: built.accuracy,
+    verificationError: r.verificationError,
+    profile: phaseProfile(r.phases, clock, timed),
   };
   if (opts.log ?? true) logRun(run);
   return run;
@@ -235,8 +326,19 @@ const WORKER_BOOT = new URL(
     ),
 );
 
-/** runOne in a worker thread with a heap limit and a time limit. */
-export function runIsolated(t: Target, seed: number, opts: BenchOptions): Promise<Run> {
+/**
+ * runOne in a worker thread with a heap limit and a time limit. A trained target is trained (and cached) here first,
+ * so that its training is not charged to the run's time limit; the worker then reads it from the cache.
+ */
+export async function runIsolated(t: Target, seed: number, opts: BenchOptions): Promise<Run> {
+  if (t.training !== 'untrained') {
+    try {
+      buildTarget(t, seed);
+    } catch (e) {
+      log(`  ${t.arch} ${t.training} seed ${seed}: FAIL — cannot build the target: ${(e as Error).message}`);
+      return failedRun(t, seed, `cannot build the target: ${(e as Error).message}`, NaN);
+    }
+  }
   const started = Date.now();
   return new Promise((resolve) => {
     const worker = new Worker(WORKER_BOOT, {
@@ -278,8 +380,18 @@ const exhausted = (r: Run) => r.error !== undefined && (r.error.startsWith('time
  */
 export async function runTargets(targets: Target[], opts: BenchOptions): Promise<Run[]> {
   const runs: Run[] = [];
+  const only = opts.only;
+  if (only) {
+    const chosen = targets.filter((t) => only.includes(t.arch) || only.includes(`${t.arch}/${t.training}`));
+    const unknown = only.filter((n) => !targets.some((t) => n === t.arch || n === `${t.arch}/${t.training}`));
+    if (unknown.length) {
+      log(`bench: --only: not a network of this benchmark: ${unknown.join(', ')} (it has ${targets.map((t) => `${t.arch}/${t.training}`).join(', ')})`);
+      process.exit(2);
+    }
+    targets = chosen;
+  }
   for (const t of targets) {
-    log(`${t.arch} (${t.training}), ${opts.seeds} seeds`);
+    log(`${t.arch} (${t.training}), ${opts.seeds} seed${opts.seeds === 1 ? '' : 's'}`);
     let streak = 0;
     for (let s = 0; s < opts.seeds; s++) {
       const seed = opts.firstSeed + s;
@@ -306,7 +418,7 @@ export function fmt(v: number): string {
 }
 
 /** Median of the finite values (NaN when there are none). */
-function median(v: number[]): number {
+export function median(v: number[]): number {
   const s = v.filter(Number.isFinite).sort((a, b) => a - b);
   if (s.length === 0) return NaN;
   const m = s.length >> 1;
@@ -324,7 +436,12 @@ export interface Column {
   right?: boolean;
 }
 
-const TRAINING_LABEL: Record<Training, string> = { untrained: 'untrained', memorise: 'trained (memorise)', mnist8x8: 'trained (MNIST 8×8)' };
+export const TRAINING_LABEL: Record<Training, string> = {
+  untrained: 'untrained',
+  memorise: 'trained (memorise)',
+  mnist8x8: 'trained (MNIST 8×8)',
+  mnist: 'trained (MNIST)',
+};
 
 /** Widths found over the seeds, grouped: "[20] ×9, [19] ×1". */
 function widthsFound(runs: Run[]): string {
@@ -340,6 +457,9 @@ function widthsFound(runs: Run[]): string {
     .join(', ');
 }
 
+/** A dash for a number unknown (NaN: no run returned one, or none found the right architecture). */
+const orDash = (v: number, f: (v: number) => string): string => (Number.isNaN(v) ? '–' : f(v));
+
 /** Runs whose recovered architecture is the true one (their errors are finite and comparable). */
 const aligned = (runs: Run[]) => runs.filter((r) => r.architectureMatches);
 
@@ -349,12 +469,12 @@ export const COLUMNS: Column[] = [
   { head: 'params', cell: (r) => String(r[0].parameters), right: true },
   { head: 'true widths', cell: (r) => r[0].trueWidths.join('-') },
   { head: 'widths found', cell: widthsFound },
-  { head: 'queries (median)', cell: (r) => String(Math.round(median(r.map((x) => x.queries)))), right: true },
-  { head: 'queries/param', cell: (r) => (median(r.map((x) => x.queries)) / r[0].parameters).toFixed(1), right: true },
+  { head: 'queries (median)', cell: (r) => orDash(Math.round(median(r.map((x) => x.queries))), String), right: true },
+  { head: 'queries/param', cell: (r) => orDash(median(r.map((x) => x.queries)) / r[0].parameters, (v) => v.toFixed(1)), right: true },
   { head: 'seconds (median)', cell: (r) => median(r.map((x) => x.seconds)).toFixed(2), right: true },
-  { head: 'worst rel err (max)', cell: (r) => fmt(maxOf(aligned(r).map((x) => x.worstRelErr))), right: true },
-  { head: 'median rel err (median)', cell: (r) => fmt(median(aligned(r).map((x) => x.medianRelErr))), right: true },
-  { head: 'functional err (max)', cell: (r) => fmt(maxOf(aligned(r).map((x) => x.functionalError))), right: true },
+  { head: 'worst rel err (max)', cell: (r) => orDash(maxOf(aligned(r).map((x) => x.worstRelErr)), fmt), right: true },
+  { head: 'median rel err (median)', cell: (r) => orDash(median(aligned(r).map((x) => x.medianRelErr)), fmt), right: true },
+  { head: 'functional err (max)', cell: (r) => orDash(maxOf(aligned(r).map((x) => x.functionalError)), fmt), right: true },
   { head: 'success', cell: (r) => `${r.filter((x) => x.success).length}/${r.length}`, right: true },
 ];
 
