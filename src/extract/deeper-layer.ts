@@ -9,6 +9,7 @@ import { report, type ExtractContext } from './context.js';
 import type { Unresolved } from './result.js';
 import type { Row } from './first-layer.js';
 import { jointSigns, pointData, solveRow, solveSigns, type PointData, type RowEstimate, type SignEstimate } from './layer-solve.js';
+import { refineDeeperRows } from './refine-deeper.js';
 import { testBoundaries } from './test-boundary.js';
 import { walkBoundary } from './walk.js';
 
@@ -168,6 +169,8 @@ export async function findLayer(ctx: ExtractContext, known: KnownLayers, pool: B
     signs = Int8Array.from(layerSigns(explored.filter((_, i) => keep.has(i)), H, n), (t) => (t < 0 ? -1 : 1));
     rows = real.map((c) => solveRow(withSigns(c.points, signs, n), H, n, nullTol(ctx)));
   }
+
+  rows = await refineDeeperRows(ctx, known, signs, rows);
 
   const score = layerSigns(explored.filter((_, i) => real.some((c) => c.members.includes(i))), H, n);
   const unsigned = Array.from(score.keys()).filter((h) => score[h] === 0);

@@ -18,6 +18,16 @@ function predicted(known: KnownLayers, signs: Int8Array, w: Float64Array, b: num
   return s;
 }
 
+/** Zooms of the test lines, in turn: mostly where the network is used, some farther out (rare activation patterns). */
+const ZOOMS = [1, 1, 4, 1, 1, 16];
+
+export interface BoundaryHits {
+  /** Predicted crossings tested. */
+  tested: number;
+  /** The black box's kinks found where predicted: points of the row's boundary to ~1e-13 relative (kinks.ts). */
+  points: Float64Array[];
+}
+
 /**
  * For each row, `tests` random lines on which the row's predicted boundary is crossed; a short segment around each
  * predicted crossing must hold a kink at the predicted place. Returns the fraction of passed tests per row (1 when
@@ -30,13 +40,30 @@ export async function testBoundaries(
   rows: { w: Float64Array; b: number; undetermined: number[] }[],
   tests = 3,
 ): Promise<number[]> {
+  const hits = await boundaryHits(ctx, known, signs, rows, tests);
+  return hits.map((h) => (h.tested === 0 ? 1 : h.points.length / h.tested));
+}
+
+/**
+ * The kinks of the black box at the predicted crossings of each row's boundary with `tests` random lines (at the
+ * input scale and zoomed out, in turn). With `want[r]`, only crossings where one of those layer-(k−1) neurons is
+ * active count for row r.
+ */
+export async function boundaryHits(
+  ctx: ExtractContext,
+  known: KnownLayers,
+  signs: Int8Array,
+  rows: { w: Float64Array; b: number; undetermined: number[] }[],
+  tests: number,
+  want?: number[][],
+): Promise<BoundaryHits[]> {
   const segs: Line[] = [];
   const owner: number[] = [];
   const where: number[] = [];
   rows.forEach((row, r) => {
     let found = 0;
     for (let attempt = 0; attempt < 12 * tests && found < tests; attempt++) {
-      const [ln] = randomLines(ctx, 1);
+      const [ln] = randomLines(ctx, 1, ZOOMS[attempt % ZOOMS.length]);
       const grid = 64;
       let prevT = ln.t0;
       let prev = predicted(known, signs, row.w, row.b, ln, prevT);
@@ -56,7 +83,7 @@ export async function testBoundaries(
           const tc = 0.5 * (lo + hi);
           // A partial row predicts its boundary only where its undetermined inputs are inactive.
           const zc = known.preActs(Float64Array.from(ln.origin, (v, i) => v + tc * ln.dir[i]))[known.depth - 1];
-          if (row.undetermined.some((h) => signs[h] * zc[h] > 0)) {
+          if (row.undetermined.some((h) => signs[h] * zc[h] > 0) || (want && !want[r].some((h) => signs[h] * zc[h] > 0))) {
             prev = v;
             prevT = t;
             continue;
@@ -76,14 +103,13 @@ export async function testBoundaries(
   // One piece: the predicted crossing is the segment's midpoint, where the search looks first (with more pieces it
   // would sit on a grid point between two intervals that each look linear).
   const kinks = await findKinks(ctx.oracle, segs, { tol: ctx.tol, pieces: 1 });
-  const passed = new Array(rows.length).fill(0);
-  const total = new Array(rows.length).fill(0);
-  owner.forEach((r) => total[r]++);
-  const hit = new Array(segs.length).fill(false);
+  const out: BoundaryHits[] = rows.map(() => ({ tested: 0, points: [] }));
+  owner.forEach((r) => out[r].tested++);
+  const hit: (Float64Array | null)[] = new Array(segs.length).fill(null);
   const agree = ctx.tol.precision === 'float64' ? 1e-6 : 1e-2;
-  for (const k of kinks) if (Math.abs(k.t - where[k.line]) < agree * (1 + Math.abs(where[k.line]))) hit[k.line] = true;
-  hit.forEach((h, i) => {
-    if (h) passed[owner[i]]++;
+  for (const k of kinks) if (Math.abs(k.t - where[k.line]) < agree * (1 + Math.abs(where[k.line]))) hit[k.line] = k.x;
+  hit.forEach((x, i) => {
+    if (x) out[owner[i]].points.push(x);
   });
-  return passed.map((p, r) => (total[r] === 0 ? 1 : p / total[r]));
+  return out;
 }

@@ -84,7 +84,9 @@ export async function walkBoundary(ctx: ExtractContext, known: KnownLayers, star
       dir = normalize(orthogonalize(unitVector(ctx.rng, n), [cur.normal]));
       hit = known.closestBoundary(cur.x, dir);
     }
-    if (!hit) continue;
+    // No crossing within reach: the walk would leave the region where the black box was sampled (or run off along
+    // a boundary nearly parallel to dir) and lose all precision.
+    if (!hit || hit.c > 10 * (norm(cur.x) + ctx.scale * Math.sqrt(n))) continue;
     const q = axpy(cur.x, hit.c, dir);
     // How far the next region extends beyond q along dir.
     const past = axpy(q, 1e-9 * (1 + norm(q)), dir);

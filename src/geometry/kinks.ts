@@ -7,6 +7,7 @@
 // agrees across all outputs, explains the midpoint, and two verification queries just left and right of t* land
 // on their pieces.
 // Anything else is split at the midpoint (whose halves already have their midpoints: the quarter points).
+import { norm } from '../linalg/vec.js';
 import type { Oracle } from '../oracle/types.js';
 import { Tolerances } from './tolerances.js';
 
@@ -147,9 +148,11 @@ export async function findKinks(oracle: Oracle, lines: Line[], opts: KinkSearchO
     }
   });
 
+  // Intervals are not split below the resolution of the points themselves: float64 spacing at |origin| + |t|·|dir|.
+  const floor = lines.map((ln) => 1e-12 * (norm(ln.origin) / (norm(ln.dir) || 1)));
   const kinks: Kink[] = [];
   while (open.length > 0) {
-    const active = open.filter((iv) => !isLinear(iv, tol) && (iv.r - iv.l) > tol.minWidth(iv.l, iv.r));
+    const active = open.filter((iv) => !isLinear(iv, tol) && iv.r - iv.l > tol.minWidth(iv.l, iv.r) + floor[iv.line]);
     // Quarter points of every non-linear interval, in one batch.
     const qSpecs = active.flatMap((iv) => [
       { line: iv.line, t: 0.5 * (iv.l + iv.m) },

@@ -1,0 +1,66 @@
+// Deeper rows to float64 precision: the layer-k analogue of the first layer's refinement (DESIGN §9 "refine after
+// finding"; Carlini et al. 2020 §4). A row from App. B's systems inherits the ~1e-9 precision of measured normals.
+// Its boundary, predicted from the known layers, is crossed by random lines; there the kink search places the true
+// boundary point x_p to ~1e-13 relative (extrapolated kinks, kinks.ts), and at each such point
+//     Σ_h w_h·ReLU(t_h ẑ_h(x_p)) + b = 0
+// holds exactly. With more points than active weights, (w, b) is the null vector of that system: its precision is
+// the kink positions' and the known layers', not the normals'.
+import { Matrix } from 'ml-matrix';
+import type { KnownLayers } from '../geometry/known.js';
+import { smallestRightSingularVector } from '../linalg/solve.js';
+import type { ExtractContext } from './context.js';
+import type { RowEstimate } from './layer-solve.js';
+import { boundaryHits } from './test-boundary.js';
+
+/** Largest change a refinement may make (relative, unit rows): a bigger one means the points were not all on B_z. */
+const MAX_CHANGE = 1e-4;
+
+export async function refineDeeperRows(ctx: ExtractContext, known: KnownLayers, signs: Int8Array, rows: RowEstimate[]): Promise<RowEstimate[]> {
+  if (ctx.tol.precision !== 'float64' || rows.length === 0) return rows;
+  const last = known.depth - 1;
+  const H = known.layers[last].outDim;
+  const hits = await boundaryHits(ctx, known, signs, rows, H + 8);
+  // Determined weights whose neuron was never active at those points: more crossings, where it is.
+  const activeAt = (pts: Float64Array[], h: number) => pts.some((x) => signs[h] * known.preActs(x)[last][h] > 0);
+  const missing = rows.map((row, r) => Array.from({ length: H }, (_, h) => h).filter((h) => !row.undetermined.includes(h) && !activeAt(hits[r].points, h)));
+  const again = missing.map((m, r) => (m.length > 0 ? r : -1)).filter((r) => r >= 0);
+  if (again.length > 0) {
+    const extra = await boundaryHits(ctx, known, signs, again.map((r) => rows[r]), 2 * H, again.map((r) => missing[r]));
+    again.forEach((r, i) => hits[r].points.push(...extra[i].points));
+  }
+  return rows.map((row, r) => {
+    const acts = hits[r].points.map((x) => Float64Array.from(known.preActs(x)[last], (v, h) => Math.max(0, signs[h] * v)));
+    // Weights seen active at some point; the others keep their value (the system says nothing about them).
+    const cols = Array.from({ length: H }, (_, h) => h).filter((h) => acts.some((a) => a[h] > 0));
+    if (acts.length < cols.length + 3) return row;
+    const A = new Matrix(acts.length, cols.length + 1);
+    acts.forEach((a, p) => {
+      cols.forEach((h, c) => A.set(p, c, a[h]));
+      A.set(p, cols.length, 1);
+    });
+    // Columns scaled to unit norm for the SVD, unscaled after.
+    const scales = Array.from({ length: cols.length + 1 }, (_, c) => Math.hypot(...A.getColumn(c)) || 1);
+    for (let c = 0; c <= cols.length; c++) for (let p = 0; p < acts.length; p++) A.set(p, c, A.get(p, c) / scales[c]);
+    const { v, s } = smallestRightSingularVector(A);
+    const sorted = [...s].sort((a, b) => a - b);
+    // One clear null direction: the smallest singular value at rounding level, the next well above it.
+    if (!(sorted[0] < 1e-9 * sorted[sorted.length - 1] && sorted[1] > 1e3 * sorted[0])) return row;
+    const u = Array.from(v, (x, c) => x / scales[c]);
+    // Scale (and sign) that best matches the old row on the refined entries.
+    let num = 0;
+    let den = 0;
+    cols.forEach((h, c) => {
+      num += row.w[h] * u[c];
+      den += u[c] * u[c];
+    });
+    num += row.b * u[cols.length];
+    den += u[cols.length] ** 2;
+    const lambda = num / den;
+    const w = Float64Array.from(row.w);
+    cols.forEach((h, c) => (w[h] = lambda * u[c]));
+    const b = lambda * u[cols.length];
+    let change = Math.abs(b - row.b) / (1 + Math.abs(row.b));
+    for (let h = 0; h < H; h++) change = Math.max(change, Math.abs(w[h] - row.w[h]));
+    return change < MAX_CHANGE ? { ...row, w, b } : row;
+  });
+}
