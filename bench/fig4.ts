@@ -5,7 +5,6 @@
 // corresponding true ones (compareNetworks: alignment by permutation and positive scaling, signs included).
 //
 //   relurev bench fig4 [--quick] [--seeds N] [--out DIR]     (or: npm run bench -- fig4 ...)
-import { join } from 'node:path';
 import type { TopLevelSpec } from 'vega-lite';
 import { extractNetwork } from '../src/extract/driver.js';
 import { align } from '../src/network/align.js';
@@ -14,25 +13,10 @@ import { parameterCount } from '../src/network/types.js';
 import { CountingOracle } from '../src/oracle/counting.js';
 import { LocalOracle } from '../src/oracle/local.js';
 import { OracleError, type Oracle } from '../src/oracle/types.js';
-import {
-  band,
-  bandPanel,
-  floorLog,
-  makeTarget,
-  markdownTable,
-  meanSd,
-  writeFigureFiles,
-  type FigureOptions,
-  type FigureResult,
-  type TargetKind,
-} from './fig3.js';
+import { INPUT_DIM, band, bandPanel, errorBands, errorPanel, figureSpec, figureTarget, floorLog, markdownTable, medianOf, ms, pick, runFigure, summariseByKindWidth, widthTitle } from './figure-common.js';
+import type { FigureOptions, FigureResult, FigureRunBase, FigureSummaryBase, MeanSd, TargetKind } from './figure-common.js';
 
-export interface Fig4Run {
-  kind: TargetKind;
-  width: number;
-  seed: number;
-  arch: string;
-  trainAccuracy?: number;
+export interface Fig4Run extends FigureRunBase {
   /** Hidden widths found. */
   widthsFound: string;
   /** Layer-2 neurons estimated (0 when the extraction found one hidden layer only). */
@@ -50,31 +34,23 @@ export interface Fig4Run {
   functionalError: number;
   complete: boolean;
   unresolved: number;
-  queries: number;
-  queriesPerParameter: number;
-  seconds: number;
   error?: string;
 }
 
-export interface Fig4Summary {
-  kind: TargetKind;
-  width: number;
-  runs: number;
-  layer2Found: { mean: number; sd: number };
-  layer2Correct: { mean: number; sd: number };
-  logErrW2: { mean: number; sd: number };
-  logErrB2: { mean: number; sd: number };
-  queriesPerParameter: { mean: number; sd: number };
+export interface Fig4Summary extends FigureSummaryBase {
+  layer2Found: MeanSd;
+  layer2Correct: MeanSd;
+  logErrW2: MeanSd;
+  logErrB2: MeanSd;
+  /** Median over the runs of log err W² and b²: one badly wrong neuron dominates a run's error, and the mean. */
+  logErrW2Median: number;
+  logErrB2Median: number;
   complete: number;
   /** Runs stopped by the time limit. */
   timedOut: number;
-  seconds: { mean: number; sd: number };
 }
 
-const INPUT = 10;
 const FIRST = 10;
-const FIG4_WIDTHS = [10, 20, 30, 40, 50];
-const FIG4_QUICK_WIDTHS = [10, 20];
 
 /** A neuron counts as correct when its worst entry is within this, relative to its true row's largest entry. */
 const CORRECT = 1e-6;
@@ -111,8 +87,8 @@ class DeadlineOracle implements Oracle {
 
 /** One extraction of a 10-10-width-out target; stopped (and counted incomplete) after timeLimit seconds. */
 export async function fig4Run(kind: TargetKind, width: number, seed: number, timeLimit = Infinity): Promise<Fig4Run> {
-  const dims = [INPUT, FIRST, width, kind === 'untrained' ? 10 : 2];
-  const target = makeTarget(dims, seed, kind);
+  const dims = [INPUT_DIM, FIRST, width, kind === 'untrained' ? 10 : 2];
+  const target = figureTarget(kind, width, seed, dims);
   const oracle = new CountingOracle(new DeadlineOracle(new LocalOracle(target.net), timeLimit));
   const res = await extractNetwork(oracle, { seed });
   // A partial result may hold hidden layers only: compare only a network that ends with its output layer.
@@ -123,11 +99,7 @@ export async function fig4Run(kind: TargetKind, width: number, seed: number, tim
   const pairs = whole && whole.layers.length > 2 ? (align(whole, target.net)[1]?.pairs ?? []) : [];
   const layer2Correct = pairs.filter((p) => neuronError(p) <= CORRECT).length;
   return {
-    kind,
-    width,
-    seed,
-    arch: dims.join('-'),
-    trainAccuracy: target.accuracy,
+    ...target.base,
     widthsFound: res.widths.join('-'),
     layer2Found: res.widths[1] ?? 0,
     layer2Matched: l2?.matched ?? 0,
@@ -148,38 +120,24 @@ export async function fig4Run(kind: TargetKind, width: number, seed: number, tim
   };
 }
 
-function pick<T>(xs: T[], f: (x: T) => number): { mean: number; sd: number } {
-  const { mean, sd } = meanSd(xs.map(f));
-  return { mean, sd };
-}
-
 export function summariseFig4(runs: Fig4Run[]): Fig4Summary[] {
-  const keys = [...new Set(runs.map((r) => `${r.kind}|${r.width}`))];
-  return keys.map((key) => {
-    const group = runs.filter((r) => `${r.kind}|${r.width}` === key);
-    return {
-      kind: group[0].kind,
-      width: group[0].width,
-      runs: group.length,
-      layer2Found: pick(group, (r) => r.layer2Found),
-      layer2Correct: pick(group, (r) => r.layer2Correct),
-      logErrW2: pick(group, (r) => floorLog(r.logErrW2)),
-      logErrB2: pick(group, (r) => floorLog(r.logErrB2)),
-      queriesPerParameter: pick(group, (r) => r.queriesPerParameter),
-      complete: group.filter((r) => r.complete).length,
-      timedOut: group.filter((r) => r.error?.startsWith('time limit')).length,
-      seconds: pick(group, (r) => r.seconds),
-    };
-  });
-}
-
-function ms(v: { mean: number; sd: number }, digits = 2): string {
-  return Number.isFinite(v.mean) ? `${v.mean.toFixed(digits)} ± ${v.sd.toFixed(digits)}` : 'n/a';
+  return summariseByKindWidth(runs, (group) => ({
+    layer2Found: pick(group, (r) => r.layer2Found),
+    layer2Correct: pick(group, (r) => r.layer2Correct),
+    logErrW2: pick(group, (r) => floorLog(r.logErrW2)),
+    logErrB2: pick(group, (r) => floorLog(r.logErrB2)),
+    logErrW2Median: medianOf(group, (r) => floorLog(r.logErrW2)),
+    logErrB2Median: medianOf(group, (r) => floorLog(r.logErrB2)),
+    queriesPerParameter: pick(group, (r) => r.queriesPerParameter),
+    complete: group.filter((r) => r.complete).length,
+    timedOut: group.filter((r) => r.error?.startsWith('time limit')).length,
+    seconds: pick(group, (r) => r.seconds),
+  }));
 }
 
 export function fig4Table(summary: Fig4Summary[]): string {
   return markdownTable(
-    ['targets', 'arch', 'runs', 'layer-2 neurons found', 'of which correct (≤ 1e-6)', 'log₁₀ err W²', 'log₁₀ err b²', 'complete', 'queries / parameter', 'seconds'],
+    ['targets', 'arch', 'runs', 'layer-2 neurons found', 'of which correct (≤ 1e-6)', 'log₁₀ err W²', 'log₁₀ err b²', 'median log₁₀ err W² / b²', 'complete', 'queries / parameter', 'seconds'],
     summary.map((s) => [
       s.kind,
       `10-10-${s.width}-${s.kind === 'untrained' ? 10 : 2}`,
@@ -188,6 +146,7 @@ export function fig4Table(summary: Fig4Summary[]): string {
       ms(s.layer2Correct, 1),
       ms(s.logErrW2),
       ms(s.logErrB2),
+      Number.isFinite(s.logErrW2Median) ? `${s.logErrW2Median.toFixed(2)} / ${s.logErrB2Median.toFixed(2)}` : 'n/a',
       `${s.complete}/${s.runs}${s.timedOut ? ` (${s.timedOut} timed out)` : ''}`,
       ms(s.queriesPerParameter, 1),
       ms(s.seconds, 1),
@@ -196,68 +155,51 @@ export function fig4Table(summary: Fig4Summary[]): string {
 }
 
 export function fig4Spec(summary: Fig4Summary[]): TopLevelSpec {
-  const ok = (v: { mean: number }) => Number.isFinite(v.mean);
   const widths = [...new Set(summary.map((s) => s.width))];
   const truth = widths.map((w) => band('true width', w, { mean: w, sd: 0 }, 'found'));
   const found = summary.flatMap((s) => [band(s.kind, s.width, s.layer2Found, 'found'), band(s.kind, s.width, s.layer2Correct, 'correct to 1e-6')]);
-  const err = summary.flatMap((s) => [
-    ...(ok(s.logErrW2) ? [band(s.kind, s.width, s.logErrW2, 'weights W²')] : []),
-    ...(ok(s.logErrB2) ? [band(s.kind, s.width, s.logErrB2, 'biases b²')] : []),
-  ]);
-  return {
-    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: { text: 'Additional-layer algorithm (seed 001 Figure 4): 10-10-n₂-out, mean ± sd over seeds', anchor: 'start' },
-    spacing: 16,
-    hconcat: [
+  return figureSpec(
+    'Additional-layer algorithm (seed 001 Figure 4): 10-10-n₂-out, mean ± sd over seeds',
+    [
       bandPanel([...truth, ...found], {
         title: 'Layer-2 neurons estimated',
-        xTitle: 'width of layer 2 (n₂)',
+        xTitle: widthTitle(2),
         yTitle: 'layer-2 neurons found',
         series: ['true width', 'untrained', 'trained'],
         parts: ['found', 'correct to 1e-6'],
         zero: true,
+        halo: ['true width'],
       }),
-      bandPanel(err, {
-        title: 'Log normalised error of layer 2',
-        xTitle: 'width of layer 2 (n₂)',
-        yTitle: 'log₁₀ ‖Ŵ² − W²‖ / ‖W²‖',
-        series: ['untrained', 'trained'],
-        parts: ['weights W²', 'biases b²'],
-      }),
+      errorPanel(
+        errorBands(summary, 2, (s) => s.logErrW2, (s) => s.logErrB2),
+        2,
+      ),
     ],
-    resolve: { scale: { color: 'independent', strokeDash: 'independent' } },
-  };
+    { scale: { color: 'independent', strokeDash: 'independent' } },
+  );
 }
 
 export async function runFig4(opts: FigureOptions = {}): Promise<FigureResult<Fig4Run, Fig4Summary>> {
-  const log = opts.log ?? ((l: string) => process.stderr.write(l + '\n'));
-  const print = opts.print ?? ((t: string) => process.stdout.write(t));
-  const widths = opts.widths ?? (opts.quick ? FIG4_QUICK_WIDTHS : FIG4_WIDTHS);
-  const seeds = opts.seeds ?? (opts.quick ? 2 : 4);
-  const kinds = opts.kinds ?? ['untrained', 'trained'];
-  const outDir = opts.outDir ?? join('out', 'bench');
   const timeLimit = opts.timeLimit ?? (opts.quick ? 15 : 300);
-  const started = Date.now();
-  const runs: Fig4Run[] = [];
-  for (const kind of kinds) {
-    for (const width of widths) {
-      for (let seed = 1; seed <= seeds; seed++) {
-        const r = await fig4Run(kind, width, seed, timeLimit);
-        runs.push(r);
-        log(
-          `fig4 ${kind} ${r.arch} seed ${seed}: widths found ${r.widthsFound || '(none)'}, layer 2 ${r.layer2Found}/${width} ` +
-            `(${r.layer2Matched} matched, ${r.layer2Correct} correct), log err W² ${r.logErrW2.toFixed(2)}, b² ${r.logErrB2.toFixed(2)}, ` +
-            `${r.queries} queries, ${r.seconds.toFixed(1)} s${r.complete ? '' : `, incomplete (${r.unresolved} unresolved)`}` +
-            (r.error ? `, error: ${r.error}` : ''),
-        );
-      }
-    }
-  }
-  const summary = summariseFig4(runs);
-  const table = fig4Table(summary);
-  const settings = { figure: 'seed 001 Figure 4', quick: !!opts.quick, seeds, widths, kinds, timeLimit, inputDim: INPUT, firstWidth: FIRST, date: new Date().toISOString(), seconds: (Date.now() - started) / 1000 };
-  const files = await writeFigureFiles(outDir, 'fig4', { settings, summary, runs }, runs, fig4Spec(summary));
-  print(table);
-  log(`fig4: ${runs.length} runs in ${settings.seconds.toFixed(1)} s; wrote ${files.join(', ')}`);
-  return { runs, summary, table, files };
+  return runFigure(
+    {
+      name: 'fig4',
+      figure: 'seed 001 Figure 4',
+      widths: [10, 20, 30, 40, 50],
+      quickWidths: [10, 20],
+      seeds: 4,
+      quickSeeds: 2,
+      run: (kind, width, seed) => fig4Run(kind, width, seed, timeLimit),
+      describe: (r, seed) =>
+        `${r.arch} seed ${seed}: widths found ${r.widthsFound || '(none)'}, layer 2 ${r.layer2Found}/${r.width} ` +
+        `(${r.layer2Matched} matched, ${r.layer2Correct} correct), log err W² ${r.logErrW2.toFixed(2)}, b² ${r.logErrB2.toFixed(2)}, ` +
+        `${r.queries} queries, ${r.seconds.toFixed(1)} s${r.complete ? '' : `, incomplete (${r.unresolved} unresolved)`}` +
+        (r.error ? `, error: ${r.error}` : ''),
+      summarise: summariseFig4,
+      table: fig4Table,
+      spec: fig4Spec,
+      settings: { timeLimit, inputDim: INPUT_DIM, firstWidth: FIRST },
+    },
+    opts,
+  );
 }

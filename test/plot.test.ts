@@ -6,12 +6,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { Resvg } from '@resvg/resvg-js';
-import { writeNetworkJson } from '../src/network/format.js';
+import { readNetworkJson as readNet, writeNetworkJson } from '../src/network/format.js';
 import { forward, preActivations } from '../src/network/forward.js';
 import { randomNetwork } from '../src/network/init.js';
 import { makeRng } from '../src/network/random.js';
 import type { Network } from '../src/network/types.js';
 import { boundaryMapSize, boundaryMapSvg, writeBoundaryMap } from '../src/report/boundary-map.js';
+import { decodePng, pixelStats } from '../src/report/png.js';
 import { linearRegions, polygonArea, polygonContains, type Box, type Point, type RegionMap } from '../src/report/regions.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'relurev-plot-'));
@@ -156,26 +157,62 @@ test('the boundary map PNG has the expected size and is not blank', () => {
   assert.equal(png.readUInt32BE(20), h);
   assert.equal(w, 320);
 
-  const rendered = new Resvg(boundaryMapSvg(map, opts), { font: { loadSystemFonts: true } }).render();
+  // The PNG file itself, decoded: every pixel there, shaded regions (many colours, mostly not white) and both
+  // boundary colours (layer 1 blue, layer 2 red).
+  const img = decodePng(png);
+  assert.equal(img.width, w);
+  assert.equal(img.height, h);
+  assert.equal(img.pixels.length, 4 * w * h);
+  const stats = pixelStats(img, { blue: (r, _g, b) => b > 150 && r < 80, red: (r, g, b) => r > 150 && g < 80 && b < 80 });
+  assert.ok(stats.colours > 30, `${stats.colours} distinct colours`);
+  assert.ok(stats.whiteShare < 0.5, `mostly not white (${(100 * stats.whiteShare).toFixed(1)}% white)`);
+  assert.ok(stats.counts.blue > 50 && stats.counts.red > 50, `blue ${stats.counts.blue}, red ${stats.counts.red}`);
+  // The decoder agrees with resvg's own pixels (the same picture, rendered again).
+  const rendered = new Resvg(boundaryMapSvg(map, opts), { font: { loadSystemFonts: true, defaultFontFamily: 'DejaVu Sans' } }).render();
   assert.equal(rendered.width, w);
   assert.equal(rendered.height, h);
-  const px = rendered.pixels;
-  const colours = new Set<number>();
-  let white = 0;
-  for (let i = 0; i < px.length; i += 4) {
-    colours.add((px[i] << 16) | (px[i + 1] << 8) | px[i + 2]);
-    if (px[i] === 255 && px[i + 1] === 255 && px[i + 2] === 255) white++;
+  assert.deepEqual(Buffer.from(img.pixels), Buffer.from(rendered.pixels));
+
+  // A blank picture fails the same checks.
+  const blank = decodePng(new Resvg(`<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}"><rect width="${w}" height="${h}" fill="white"/></svg>`).render().asPng());
+  const none = pixelStats(blank);
+  assert.ok(none.colours === 1 && none.whiteShare === 1);
+});
+
+test('the legend never overlaps itself: entries wrap into rows, the ramp moves below them on narrow maps', () => {
+  const net = randomNetwork([2, 4, 4, 3, 1], 6);
+  const map = linearRegions(net, BOX);
+  type Rect = { name: string; x0: number; x1: number; y0: number; y1: number };
+  const overlap = (a: Rect, b: Rect) => a.x0 < b.x1 && b.x0 < a.x1 && a.y0 < b.y1 && b.y0 < a.y1;
+  for (const size of [120, 160, 240, 400, 500, 640, 800]) {
+    for (const recovered of [undefined, map]) {
+      const svg = boundaryMapSvg(map, { size, recovered });
+      const [w, h] = boundaryMapSize(map, { size, recovered });
+      assert.match(svg, new RegExp(`^<svg [^>]*width="${w}" height="${h}"`));
+      const plotBottom = w; // a square box: the map is w × w
+      const rects: Rect[] = [];
+      // Text boxes, generously wide (0.62 em per character; these labels average about 0.55).
+      for (const m of svg.matchAll(/<text x="([\d.]+)" y="([\d.]+)" font-size="(\d+)"[^>]*?( text-anchor="end")?>([^<]*)<\/text>/g)) {
+        const [x, y, fs] = [Number(m[1]), Number(m[2]), Number(m[3])];
+        if (y <= plotBottom) continue;
+        const len = [...m[5].replace(/&amp;/g, '&')].length * 0.62 * fs;
+        rects.push({ name: m[5], x0: m[4] ? x - len : x, x1: m[4] ? x : x + len, y0: y - 0.8 * fs, y1: y + 0.2 * fs });
+      }
+      const ramp = /<rect x="([\d.]+)" y="([\d.]+)" width="([\d.]+)" height="10" fill="url\(#bmap-ramp\)"/.exec(svg);
+      assert.ok(ramp, 'the ramp is drawn');
+      rects.push({ name: 'ramp', x0: Number(ramp[1]), x1: Number(ramp[1]) + Number(ramp[3]), y0: Number(ramp[2]), y1: Number(ramp[2]) + 10 });
+      // Sample lines of the entries.
+      for (const m of svg.matchAll(/<line x1="([\d.]+)" y1="([\d.]+)" x2="([\d.]+)" y2="[\d.]+" stroke="[^"]+" stroke-width="[\d.]+"(?: stroke-dasharray="6 4")?\/>/g)) {
+        if (Number(m[2]) > plotBottom) rects.push({ name: 'sample', x0: Number(m[1]), x1: Number(m[3]), y0: Number(m[2]) - 2, y1: Number(m[2]) + 2 });
+      }
+      const labels = rects.filter((r) => /^layer \d+$|^recovered$/.test(r.name));
+      assert.equal(labels.length, 3 + (recovered ? 1 : 0), `size ${size}`);
+      for (let i = 0; i < rects.length; i++) {
+        for (let j = i + 1; j < rects.length; j++) assert.ok(!overlap(rects[i], rects[j]), `size ${size}: "${rects[i].name}" overlaps "${rects[j].name}"`);
+      }
+      for (const r of rects) assert.ok(r.y1 <= h && r.x0 >= 0 && (r.x1 <= w || r.name.includes('regions')), `size ${size}: "${r.name}" outside the picture`);
+    }
   }
-  assert.ok(colours.size > 30, `${colours.size} distinct colours`);
-  assert.ok(white < 0.5 * (px.length / 4), `mostly not white (${white} white pixels)`);
-  // The two boundary colours are present: some strongly blue and some strongly red pixels.
-  let blue = 0;
-  let red = 0;
-  for (let i = 0; i < px.length; i += 4) {
-    if (px[i + 2] > 150 && px[i] < 80) blue++;
-    if (px[i] > 150 && px[i + 1] < 80 && px[i + 2] < 80) red++;
-  }
-  assert.ok(blue > 50 && red > 50, `blue ${blue}, red ${red}`);
 });
 
 function cli(...args: string[]) {
@@ -191,7 +228,11 @@ test('relurev plot: PNG and SVG with --recovered; refuses input dimension ≠ 2 
   assert.match(r.stdout, /wrote .*cli\.png: \d+ linear regions/);
   const bytes = readFileSync(png);
   assert.equal(bytes.readUInt32BE(16), 240);
-  assert.equal(bytes.readUInt32BE(20), 120 + 64);
+  // 240 × 120 for the box, plus the legend: at this width its three entries (layer 1, layer 2, recovered) take three rows.
+  const small: Box = [-2, 2, -1, 1];
+  const expectedH = boundaryMapSize(linearRegions(readNet(netPath), small), { size: 240, recovered: linearRegions(readNet(netPath), small) })[1];
+  assert.equal(expectedH, 120 + 64 + 2 * 20);
+  assert.equal(bytes.readUInt32BE(20), expectedH);
 
   const svg = join(dir, 'cli.svg');
   r = cli('plot', netPath, '--out', svg);

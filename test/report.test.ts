@@ -1,20 +1,23 @@
 // The HTML extraction report, opened in headless Chromium (Debian's `chromium`, installed by .ci/run when absent):
 // the page loads with no console error, no uncaught exception, no request outside the file itself, and shows the
-// per-layer table, the phase chart and (2-D input, truth given) the region map. Chromium is driven through the
+// per-layer table, the phase chart and (2-D input, truth given) the region map, whose screenshot is checked for its
+// size and for not being blank. Chromium is driven through the
 // DevTools protocol over --remote-debugging-pipe (fd 3/4, NUL-separated JSON): no WebSocket, no extra package.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { after, before, test } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import { extractNetwork, type ExtractResult } from '../src/extract/driver.js';
+import { writeNetworkJson } from '../src/network/format.js';
 import { randomNetwork } from '../src/network/init.js';
 import { CountingOracle } from '../src/oracle/counting.js';
 import { LocalOracle } from '../src/oracle/local.js';
 import { renderReport, writeReport } from '../src/report/html-report.js';
+import { decodePng, pixelStats } from '../src/report/png.js';
 
 const CHROMIUM = process.env.CHROMIUM ?? 'chromium';
 
@@ -122,6 +125,8 @@ interface PageVisit {
   problems: string[];
   requests: string[];
   evaluate: (expression: string) => Promise<unknown>;
+  /** A PNG screenshot of the page region (CSS pixels, device scale 1). */
+  screenshot: (clip: { x: number; y: number; width: number; height: number }) => Promise<Buffer>;
   closeTab: () => Promise<void>;
 }
 
@@ -162,6 +167,10 @@ async function visit(browser: Browser, url: string): Promise<PageVisit> {
     evaluate: async (expression) => {
       const r = (await browser.send('Runtime.evaluate', { expression, returnByValue: true }, sessionId)) as { result: { value: unknown } };
       return r.result.value;
+    },
+    screenshot: async (clip) => {
+      const r = (await browser.send('Page.captureScreenshot', { format: 'png', clip: { ...clip, scale: 1 }, captureBeyondViewport: true }, sessionId)) as { data: string };
+      return Buffer.from(r.data, 'base64');
     },
     closeTab: async () => {
       off();
@@ -217,6 +226,13 @@ test('report of a 2-D network with its truth: loads cleanly, per-layer table, ph
       mapPolygons: document.querySelectorAll('#region-map svg polygon').length,
       mapLines: document.querySelectorAll('#region-map svg line').length,
       visibleTable: table ? table.getBoundingClientRect().height > 0 : false,
+      map: (() => {
+        const svg = document.querySelector('#region-map svg');
+        if (!svg) return null;
+        const r = svg.getBoundingClientRect();
+        return { x: r.x + scrollX, y: r.y + scrollY, width: r.width, height: r.height, attrW: Number(svg.getAttribute('width')), attrH: Number(svg.getAttribute('height')) };
+      })(),
+      dpr: devicePixelRatio,
     };
   })()`)) as {
     title: string;
@@ -227,8 +243,20 @@ test('report of a 2-D network with its truth: loads cleanly, per-layer table, ph
     mapPolygons: number;
     mapLines: number;
     visibleTable: boolean;
+    map: { x: number; y: number; width: number; height: number; attrW: number; attrH: number } | null;
+    dpr: number;
   };
+  // The boundary map as Chromium draws it: a PNG of exactly the map's size, and not blank.
+  assert.ok(info.map, 'the region map is in the page');
+  assert.equal(info.dpr, 1);
+  assert.deepEqual([info.map.width, info.map.height], [info.map.attrW, info.map.attrH], 'the map is drawn at its own size');
+  const shot = decodePng(await page.screenshot({ x: info.map.x, y: info.map.y, width: info.map.width, height: info.map.height }));
   await page.closeTab();
+  assert.deepEqual([shot.width, shot.height], [info.map.attrW, info.map.attrH]);
+  const stats = pixelStats(shot, { blue: (r, _g, b) => b > 150 && r < 80 });
+  assert.ok(stats.colours > 30, `${stats.colours} distinct colours in the map`);
+  assert.ok(stats.whiteShare < 0.5, `the map is mostly not white (${(100 * stats.whiteShare).toFixed(1)}% white)`);
+  assert.ok(stats.counts.blue > 50, `layer-1 boundaries drawn (${stats.counts.blue} blue pixels)`);
   assert.deepEqual(page.problems, [], 'no console errors, exceptions or failed loads');
   assert.ok(page.requests.every((u) => u.startsWith('file:') || u.startsWith('data:')), `requests outside the file: ${page.requests.join(', ')}`);
   assert.match(info.title, /relurev report/);
@@ -264,4 +292,25 @@ test('report of a failed extraction (nothing recovered) still renders, with the 
   assert.match(html, /linear &lt;box&gt;/);
   assert.match(html, /no output layer: no comparison/);
   assert.doesNotMatch(html, /<script/i);
+});
+
+test('relurev extract --report writes the page (and says so in --json); a bad --report path is refused before any query', { timeout: 60_000 }, async () => {
+  const net = join(dir, 'cli-net.json');
+  writeNetworkJson(net, randomNetwork([2, 6, 3], 4));
+  const report = join(dir, 'cli-report.html');
+  const run = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'extract', '--model', net, '--out', join(dir, 'cli-rec.json'), '--quiet', ...args], { encoding: 'utf8' });
+  const r = run('--truth', net, '--report', report, '--json');
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(JSON.parse(r.stdout.trim().split('\n').at(-1)!).report, report);
+  const html = readFileSync(report, 'utf8');
+  assert.match(html, /<table id="layers">/);
+  assert.match(html, /<div class="figure" id="region-map"><svg/);
+  const page = await visit(browser, pathToFileURL(report).href);
+  await page.closeTab();
+  assert.deepEqual(page.problems, []);
+
+  const bad = run('--report', join(dir, 'no-such-dir', 'r.html'));
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /cannot write --report/);
+  assert.equal(run('--report', join(dir, 'r.txt')).status, 2);
 });

@@ -11,6 +11,7 @@ import { archString, inputDim, outputDim, parameterCount, type Network } from '.
 import { openOracle } from '../oracle/open.js';
 import { OracleError } from '../oracle/types.js';
 import { NotPiecewiseLinearError, probeBlackBox } from '../oracle/probe.js';
+import { writeReport } from '../report/html-report.js';
 import { addOracleOptions, oracleSpecFrom } from './oracle-options.js';
 import { stderrProgress } from './progress.js';
 import { action, intOption, numberOption, UsageError } from './run.js';
@@ -27,6 +28,7 @@ interface ExtractFlags extends Record<string, unknown> {
   truth?: string;
   tol: string;
   quiet?: boolean;
+  report?: string;
 }
 
 /** JSON has no Infinity or NaN: write them as strings rather than as null. */
@@ -34,14 +36,14 @@ export function nonFiniteAsString(_key: string, v: unknown): unknown {
   return typeof v === 'number' && !Number.isFinite(v) ? String(v) : v;
 }
 
-/** Fail before any query if the output file cannot be written. */
-export function checkWritable(path: string): void {
+/** Fail before any query if the output file (of option `flag`) cannot be written. */
+export function checkWritable(path: string, flag = '--out'): void {
   try {
-    if (statSync(path, { throwIfNoEntry: false })?.isDirectory()) throw new UsageError(`--out ${path} is a directory`);
+    if (statSync(path, { throwIfNoEntry: false })?.isDirectory()) throw new UsageError(`${flag} ${path} is a directory`);
     accessSync(dirname(resolve(path)), constants.W_OK);
   } catch (e) {
     if (e instanceof UsageError) throw e;
-    throw new UsageError(`cannot write --out ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw new UsageError(`cannot write ${flag} ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
 }
 
@@ -173,6 +175,10 @@ async function runExtract(flags: ExtractFlags): Promise<void> {
     if (!(inputScale > 0)) throw new UsageError(`--input-scale must be positive, got ${flags.inputScale}`);
   }
   checkWritable(flags.out);
+  if (flags.report !== undefined) {
+    if (!/\.html?$/i.test(flags.report)) throw new UsageError(`--report ${flags.report}: use a .html file name`);
+    checkWritable(flags.report, '--report');
+  }
   const truth: Network | undefined = flags.truth !== undefined ? await loadNetwork(flags.truth) : undefined;
 
   const opened = await openOracle(spec);
@@ -233,6 +239,10 @@ async function runExtract(flags: ExtractFlags): Promise<void> {
     else comparisonNote = 'no comparison: the output layer was not recovered';
   }
   const verdict = comparison ? comparisonVerdict(comparison, tol) : undefined;
+  if (flags.report !== undefined) {
+    await writeReport(flags.report, { result, truth, source: label, precision: precision ?? 'float64' });
+    if (!flags.quiet) process.stderr.write(`relurev: wrote the report ${flags.report}\n`);
+  }
 
   if (flags.json) {
     const summary: Record<string, unknown> = {
@@ -254,6 +264,7 @@ async function runExtract(flags: ExtractFlags): Promise<void> {
       source: label,
       out: flags.out,
       written,
+      ...(flags.report !== undefined ? { report: flags.report } : {}),
     };
     if (truth) summary.comparison = comparison ? comparisonJson(comparison, tol) : { error: comparisonNote };
     process.stdout.write(JSON.stringify(summary, nonFiniteAsString) + '\n');
@@ -298,6 +309,9 @@ Output:
   stdout          a summary; with --json, the last line is one JSON object: complete, partial, error,
                   queries, parameters, queriesPerParameter, seconds, widths, architecture, unresolved,
                   notes, phases, verificationError, out (and comparison with --truth).
+  --report FILE   an HTML page: summary (architecture, queries, time, precision), per-layer table,
+                  query spend per phase; with --truth the per-layer error after alignment and, for 2-D
+                  inputs, the true boundaries with the recovered ones drawn over them.
   stderr          progress (a bar on a terminal, one line per step otherwise; none with --quiet) and
                   errors, one line each.
 "Recovered" means equal to the black box up to a permutation of each hidden layer's neurons and a
@@ -332,6 +346,7 @@ export function registerExtract(program: Command): void {
     .option('--truth <file>', 'the true network (model file): compare the result with it after alignment')
     .option('--tol <x>', 'with --truth: tolerance on the worst relative weight error and the functional error', '1e-6')
     .option('--quiet', 'no progress on stderr')
+    .option('--report <file>', 'also write an HTML report (one self-contained page): summary, per-layer table, queries per phase; with --truth the per-layer error after alignment and, for 2-D inputs, the boundary map')
     .addHelpText('after', HELP)
     .action(action((flags: ExtractFlags) => runExtract(flags)));
 }

@@ -62,15 +62,84 @@ function fmt(v: number): string {
   return a >= 1e4 || a < 1e-2 ? v.toExponential(2) : v.toPrecision(3);
 }
 
-export const LEGEND_HEIGHT = 64;
 const TITLE_HEIGHT = 28;
+/** Height of each further row of the legend. */
+const LEGEND_ROW = 20;
 
-/** Pixel size of the map for a given width: [width, height]. */
-export function boundaryMapSize(map: RegionMap, opts: { size?: number; title?: string } = {}): [number, number] {
+/** Width of text in DejaVu Sans at this font size, roughly (average advance of these labels ≈ 0.55 em). */
+function textWidth(text: string, fontSize: number): number {
+  return Math.ceil([...text].length * 0.55 * fontSize);
+}
+
+interface LegendEntry {
+  label: string;
+  /** Hidden layer (1-based) of a boundary sample; undefined for the recovered-network entry. */
+  layer?: number;
+  x: number;
+  /** Baseline, from the bottom edge of the map. */
+  y: number;
+}
+
+/** The legend under the map; every y is a text baseline measured from the bottom edge of the map. */
+interface LegendLayout {
+  entries: LegendEntry[];
+  ramp: { x: number; y: number; w: number };
+  box: { y: number; text: string };
+  height: number;
+}
+
+/**
+ * Where the legend's parts go: one sample line per layer and one for the recovered network, flowing left to right
+ * in rows that stop short of the shading ramp on the right (or, on a picture too narrow for both, the ramp on a row
+ * of its own below them); then the line naming the box.
+ */
+function legendLayout(map: RegionMap, opts: { size?: number; recovered?: RegionMap }): LegendLayout {
+  const width = Math.round(opts.size ?? 800);
+  const rampW = Math.min(220, Math.max(100, width / 4), width - 20);
+  const layers = Math.max(map.widths.length, opts.recovered?.widths.length ?? 0);
+  const items: { label: string; layer?: number; w: number }[] = [];
+  for (let k = 1; k <= layers; k++) items.push({ label: `layer ${k}`, layer: k, w: 30 + textWidth(`layer ${k}`, 12) });
+  if (opts.recovered) items.push({ label: 'recovered', w: 30 + textWidth('recovered', 12) });
+  const rampX = width - rampW - 10;
+  const widest = Math.max(0, ...items.map((i) => i.w));
+  const rampBeside = 10 + widest <= rampX - 16;
+  const right = rampBeside ? rampX - 16 : width - 10;
+  const entries: LegendEntry[] = [];
+  let x = 10;
+  let row = 0;
+  for (const item of items) {
+    if (x > 10 && x + item.w > right) {
+      row++;
+      x = 10;
+    }
+    entries.push({ label: item.label, layer: item.layer, x, y: 22 + row * LEGEND_ROW });
+    x += item.w + 20;
+  }
+  const lastRow = 22 + row * LEGEND_ROW;
+  const [x0, x1, y0, y1] = map.box;
+  const full = `x₁ ∈ [${num(x0)}, ${num(x1)}], x₂ ∈ [${num(y0)}, ${num(y1)}]; ${map.regions.length} regions`;
+  const text = 10 + textWidth(full, 11) <= width - 10 ? full : `${map.regions.length} regions`;
+  let ramp: LegendLayout['ramp'];
+  let boxY: number;
+  if (rampBeside) {
+    ramp = { x: rampX, y: 22, w: rampW };
+    // Under the last row of entries, or lower where it would run into the ramp's numbers (baseline 42).
+    boxY = lastRow + 24;
+    if (boxY < 42 + 14 && 10 + textWidth(text, 11) > rampX - 10) boxY = 42 + 24;
+  } else {
+    ramp = { x: 10, y: lastRow + 36, w: rampW };
+    boxY = ramp.y + 38;
+  }
+  // One row beside the ramp: 22 + 24 + 18 = 64 pixels.
+  return { entries, ramp, box: { y: boxY, text }, height: boxY + 18 };
+}
+
+/** Pixel size of the map for a given width: [width, height] (the legend grows by a row where its entries need one). */
+export function boundaryMapSize(map: RegionMap, opts: { size?: number; title?: string; recovered?: RegionMap } = {}): [number, number] {
   const width = Math.round(opts.size ?? 800);
   const [x0, x1, y0, y1] = map.box;
   const plotH = Math.round((width * (y1 - y0)) / (x1 - x0));
-  return [width, plotH + LEGEND_HEIGHT + (opts.title ? TITLE_HEIGHT : 0)];
+  return [width, plotH + legendLayout(map, opts).height + (opts.title ? TITLE_HEIGHT : 0)];
 }
 
 /** The map as an SVG document. */
@@ -81,10 +150,11 @@ export function boundaryMapSvg(map: RegionMap, opts: BoundaryMapOptions = {}): s
   }
   const id = opts.idPrefix ?? 'bmap';
   const [width, height] = boundaryMapSize(map, opts);
+  const legend = legendLayout(map, opts);
   const top = opts.title ? TITLE_HEIGHT : 0;
   const [x0, x1, y0, y1] = map.box;
   const plotW = width;
-  const plotH = height - LEGEND_HEIGHT - top;
+  const plotH = height - legend.height - top;
   const px = (x: number) => ((x - x0) / (x1 - x0)) * plotW;
   const py = (y: number) => top + ((y1 - y) / (y1 - y0)) * plotH;
   const pt = (p: [number, number]) => `${px(p[0]).toFixed(2)},${py(p[1]).toFixed(2)}`;
@@ -118,31 +188,25 @@ export function boundaryMapSvg(map: RegionMap, opts: BoundaryMapOptions = {}): s
   parts.push('</g>');
   parts.push(`<rect x="0.5" y="${top + 0.5}" width="${plotW - 1}" height="${plotH - 1}" fill="none" stroke="#444" stroke-width="1"/>`);
 
-  // Legend: one sample line per layer (and the recovered style), then the shading's range.
-  const ly = top + plotH + 22;
-  let lx = 10;
-  const layers = Math.max(map.widths.length, opts.recovered?.widths.length ?? 0);
-  for (let k = 1; k <= layers; k++) {
-    parts.push(`<line x1="${lx}" y1="${ly - 4}" x2="${lx + 24}" y2="${ly - 4}" stroke="${layerColour(k, false)}" stroke-width="3"/>`);
-    parts.push(`<text x="${lx + 30}" y="${ly}" font-size="12" fill="#222">layer ${k}</text>`);
-    lx += 90;
+  // Legend: one sample line per layer (and the recovered style), the shading's range, the box.
+  const base = top + plotH;
+  for (const e of legend.entries) {
+    const y = base + e.y;
+    const stroke = e.layer !== undefined ? `stroke="${layerColour(e.layer, false)}" stroke-width="3"` : 'stroke="#222" stroke-width="1.6" stroke-dasharray="6 4"';
+    parts.push(`<line x1="${e.x}" y1="${y - 4}" x2="${e.x + 24}" y2="${y - 4}" ${stroke}/>`);
+    parts.push(`<text x="${e.x + 30}" y="${y}" font-size="12" fill="#222">${esc(e.label)}</text>`);
   }
-  if (overlay) {
-    parts.push(`<line x1="${lx}" y1="${ly - 4}" x2="${lx + 24}" y2="${ly - 4}" stroke="#222" stroke-width="1.6" stroke-dasharray="6 4"/>`);
-    parts.push(`<text x="${lx + 30}" y="${ly}" font-size="12" fill="#222">recovered</text>`);
-  }
-  const rampW = Math.min(220, Math.max(100, width / 4));
-  const rx = width - rampW - 10;
+  const { x: rx, w: rampW } = legend.ramp;
+  const ry = base + legend.ramp.y;
   parts.push(`<defs><linearGradient id="${id}-ramp" x1="0" x2="1" y1="0" y2="0">`);
   GREENS.forEach((c, i) => parts.push(`<stop offset="${(i / (GREENS.length - 1)).toFixed(3)}" stop-color="${c}"/>`));
   parts.push('</linearGradient></defs>');
   const outName = map.outputDim > 1 ? `∂N${subscript(output + 1)}/∂x₁` : '∂N/∂x₁';
-  parts.push(`<text x="${rx}" y="${ly - 10}" font-size="12" fill="#222">${outName}</text>`);
-  parts.push(`<rect x="${rx}" y="${ly - 4}" width="${rampW}" height="10" fill="url(#${id}-ramp)" stroke="#888" stroke-width="0.5"/>`);
-  parts.push(`<text x="${rx}" y="${ly + 20}" font-size="11" fill="#222">${esc(fmt(gmin))}</text>`);
-  parts.push(`<text x="${rx + rampW}" y="${ly + 20}" font-size="11" fill="#222" text-anchor="end">${esc(fmt(gmax))}</text>`);
-  const boxText = `x₁ ∈ [${num(x0)}, ${num(x1)}], x₂ ∈ [${num(y0)}, ${num(y1)}]; ${map.regions.length} regions`;
-  parts.push(`<text x="10" y="${ly + 24}" font-size="11" fill="#555">${esc(boxText)}</text>`);
+  parts.push(`<text x="${rx}" y="${ry - 10}" font-size="12" fill="#222">${outName}</text>`);
+  parts.push(`<rect x="${rx}" y="${ry - 4}" width="${rampW}" height="10" fill="url(#${id}-ramp)" stroke="#888" stroke-width="0.5"/>`);
+  parts.push(`<text x="${rx}" y="${ry + 20}" font-size="11" fill="#222">${esc(fmt(gmin))}</text>`);
+  parts.push(`<text x="${rx + rampW}" y="${ry + 20}" font-size="11" fill="#222" text-anchor="end">${esc(fmt(gmax))}</text>`);
+  parts.push(`<text x="10" y="${base + legend.box.y}" font-size="11" fill="#555">${esc(legend.box.text)}</text>`);
   parts.push('</svg>');
   return parts.join('\n');
 }

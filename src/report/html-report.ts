@@ -51,6 +51,7 @@ dl.summary { display: grid; grid-template-columns: max-content auto; gap: 0.25re
 dl.summary dt { font-weight: bold; color: #555; } dl.summary dd { margin: 0; font-family: "DejaVu Sans Mono", monospace; }
 table { border-collapse: collapse; margin: 0.5rem 0; font-size: 0.92rem; }
 th, td { border: 1px solid #ccc; padding: 0.25rem 0.6rem; text-align: right; }
+td { white-space: nowrap; }
 th { background: #f1f3f5; } td:first-child, th:first-child { text-align: left; }
 tr.bad td { background: #fff0f0; }
 .figure { margin: 0.5rem 0; overflow-x: auto; }
