@@ -114,14 +114,15 @@ test('--model float64 ONNX, depth 2: worst relative weight error <= 1e-6', async
   assert.ok(worstError(result, deep) <= 1e-6);
 });
 
-test('--model float32 ONNX export: worst relative weight error <= 1e-3', { skip: 'float32 extraction (src/extract) does not recover 6-8-2 yet: enable when it does' }, async () => {
-  for (const [model, truth] of [
-    ['shallow-f32.onnx', shallow],
-    ['deep-f32.onnx', deep],
-  ] as const) {
-    const { result } = await extract({ model: file(model) });
-    assert.ok(worstError(result, truth) <= 1e-3, model);
-  }
+test('--model float32 ONNX export, depth 1: worst relative weight error <= 1e-3', async () => {
+  const { result } = await extract({ model: file('shallow-f32.onnx') });
+  assert.equal(result.complete, true, JSON.stringify(result.unresolved));
+  assert.ok(worstError(result, shallow) <= 1e-3, String(worstError(result, shallow)));
+});
+
+test('--model float32 ONNX export, depth 2: worst relative weight error <= 1e-3', { skip: 'float32 extraction of deeper layers does not work yet (walks lose B_z in float32 rounding): enable when it does' }, async () => {
+  const { result } = await extract({ model: file('deep-f32.onnx') });
+  assert.ok(worstError(result, deep) <= 1e-3);
 });
 
 test('serve + --url behind a flaky server (20% 5xx, delays): the same result as --model', async () => {

@@ -49,6 +49,8 @@ function assertMostPass(label: string, outcomes: Outcome[], min: number): void {
 for (const arch of [
   [10, 20, 2],
   [12, 16, 3],
+  // One output, wider than the input: the last layer's 16 signs from 10 equations (output-layer.ts's MIP).
+  [10, 16, 1],
 ]) {
   test(`untrained ${arch.join('-')}: exact width, worst rel err and functional err <= 1e-6 for >= 9 of 10 seeds`, async () => {
     const outcomes: Outcome[] = [];
