@@ -38,6 +38,13 @@ function consistencyTol(ctx: ExtractContext): number {
   return ctx.tol.precision === 'float64' ? 1e-7 : 1e-2;
 }
 
+/**
+ * TestHyperplane's analogue: crossings tested per candidate neuron, and the fraction that must hold a kink. A deeper
+ * boundary explored within one activation pattern of layer k looks like a layer-k boundary there and passes some.
+ */
+const TESTS = 6;
+const PASS = 0.75;
+
 /** Signs of layer k−1 from the explored boundaries: votes of γ/β when each boundary fixed them alone, else jointly. */
 function layerSigns(explored: Explored[], H: number, n: number): Float64Array {
   const score = new Float64Array(H);
@@ -122,7 +129,11 @@ export async function findLayer(ctx: ExtractContext, known: KnownLayers, pool: B
     }
     explored.push({ points: data, est, crossed: walk.crossed.size });
     starts.push(p);
-    const next = Int8Array.from(layerSigns(explored, H, n), (t) => (t < 0 ? -1 : 1));
+    // The joint sign system grows with every walk: re-solve it when the number of walks doubles (the final solve
+    // after the loop regroups anyway); the per-boundary votes are cheap and are taken every time.
+    const cheap = explored.every((e) => e.est.nullity === 1);
+    const due = cheap || (explored.length & (explored.length - 1)) === 0;
+    const next = due ? Int8Array.from(layerSigns(explored, H, n), (t) => (t < 0 ? -1 : 1)) : signs;
     if (next.some((t, h) => t !== signs[h])) {
       // New signs change every row: regroup from scratch.
       signs = next;
@@ -159,11 +170,11 @@ export async function findLayer(ctx: ExtractContext, known: KnownLayers, pool: B
   // TestHyperplane's analogue: a neuron whose predicted boundary is not where the black box bends is deeper. Its
   // walks also fed the sign system, so the signs are re-solved without them.
   let rows = complete.map((c) => solveRow(withSigns(c.points, signs, n), H, n, nullTol(ctx)));
-  const fractions = await testBoundaries(ctx, known, signs, rows);
-  const real = complete.filter((_, i) => fractions[i] >= 0.5);
+  const fractions = await testBoundaries(ctx, known, signs, rows, TESTS);
+  const real = complete.filter((_, i) => fractions[i] >= PASS);
   if (real.length < complete.length) {
     complete.forEach((c, i) => {
-      if (fractions[i] < 0.5) for (const m of c.members) deeper.push(starts[m]);
+      if (fractions[i] < PASS) for (const m of c.members) deeper.push(starts[m]);
     });
     const keep = new Set(real.flatMap((c) => c.members));
     signs = Int8Array.from(layerSigns(explored.filter((_, i) => keep.has(i)), H, n), (t) => (t < 0 ? -1 : 1));
