@@ -67,7 +67,8 @@ async function recoverFrom(
   const last = hidden[hidden.length - 1];
   const lastRows: Row[] = Array.from({ length: last.outDim }, (_, j) => ({ w: last.W.slice(j * last.inDim, (j + 1) * last.inDim), b: last.b[j] }));
   report(ctx, 'output layer', `signs of hidden layer ${hidden.length} and the output layer`);
-  const m = 2 * (last.outDim + last.inDim + 1) + 32;
+  // Twice the unknowns of the output fit's first step (output-layer.ts), plus a margin.
+  const m = 2 * (last.outDim + Math.min(last.outDim, last.inDim) + 1) + 32;
   const xs = mixedPoints(ctx, m);
   const ys = await ctx.oracle.query(xs, m);
   const acts = hidden.length === 1 ? xs : new KnownLayers(hidden.slice(0, -1)).activations(xs, m);

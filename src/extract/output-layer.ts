@@ -47,6 +47,7 @@ export async function fitOutputLayer(rows: Row[], acts: Float64Array, ys: Float6
   const Y = new Matrix(m, nOut);
   for (let s = 0; s < m; s++) for (let o = 0; o < nOut; o++) Y.set(s, o, ys[s * nOut + o]);
   const H = hiddenFeatures(rows, acts, m, d);
+  if (nL + 1 <= d) return fitByPreActivations(rows, acts, Y, H, m, d, nOut);
   // Step 1: [H | a | 1] θ = Y.
   const F = new Matrix(m, nL + d + 1);
   for (let s = 0; s < m; s++) {
@@ -71,7 +72,44 @@ export async function fitOutputLayer(rows: Row[], acts: Float64Array, ys: Float6
     const binary = await binarySigns(S, rhs);
     if (binary && binary.residual < signAmbiguity) ({ flips, residual: signAmbiguity } = binary);
   }
-  // Step 3: refit V, c on the sign-corrected features.
+  return refit(rows, acts, Y, m, d, nOut, flips, signAmbiguity);
+}
+
+/**
+ * When the rows' pre-activations ẑ_h are affinely independent (n_L ≤ d), the residue can be fitted on them directly:
+ * N(x) ≈ Σ_h V_h ReLU(ẑ_h) + Σ_h U_h ẑ_h + c gives U_h = −s_h V_h per neuron, on 2n_L + 1 columns instead of
+ * n_L + d + 1 (784-128-10: 257 instead of 913, and the SVD ~15× faster).
+ */
+function fitByPreActivations(rows: Row[], acts: Float64Array, Y: Matrix, H: Matrix, m: number, d: number, nOut: number): OutputFit {
+  const nL = rows.length;
+  const F = new Matrix(m, 2 * nL + 1);
+  for (let r = 0; r < m; r++) {
+    rows.forEach((row, h) => {
+      let z = row.b;
+      for (let i = 0; i < d; i++) z += row.w[i] * acts[r * d + i];
+      F.set(r, h, H.get(r, h));
+      F.set(r, nL + h, z);
+    });
+    F.set(r, 2 * nL, 1);
+  }
+  const theta = lstsqSvd(F, Y, 1e-13).x;
+  const s = rows.map((_, h) => {
+    let num = 0;
+    let den = 0;
+    for (let o = 0; o < nOut; o++) {
+      num -= theta.get(nL + h, o) * theta.get(h, o);
+      den += theta.get(h, o) ** 2;
+    }
+    return den > 0 ? num / den : 0;
+  });
+  const flips = s.map((v) => v > 0.5);
+  const signAmbiguity = Math.max(0, ...s.map((v) => Math.min(Math.abs(v), Math.abs(v - 1))));
+  return refit(rows, acts, Y, m, d, nOut, flips, signAmbiguity);
+}
+
+/** Step 3: V, c by least squares on the sign-corrected features. */
+function refit(rows: Row[], acts: Float64Array, Y: Matrix, m: number, d: number, nOut: number, flips: boolean[], signAmbiguity: number): OutputFit {
+  const nL = rows.length;
   const H2 = hiddenFeatures(rows, acts, m, d, flips);
   const G = new Matrix(m, nL + 1);
   for (let r = 0; r < m; r++) {
