@@ -153,7 +153,12 @@ async function binarySigns(S: Matrix, r: Matrix): Promise<{ flips: boolean[]; re
   integer.fill(1, 0, k);
   const colUpper = filled(numCols, Infinity);
   colUpper.fill(1, 0, k);
-  const res = await solveLp({ numCols, numRows: rows, A, rowLower: b, rowUpper: b, colLower: filled(numCols, 0), colUpper, cost, integer, timeLimit: 30 });
+  let res;
+  try {
+    res = await solveLp({ numCols, numRows: rows, A, rowLower: b, rowUpper: b, colLower: filled(numCols, 0), colUpper, cost, integer, timeLimit: 30 });
+  } catch {
+    return null; // HiGHS gave up on the model (badly scaled rows): the least-squares signs stand, reported ambiguous
+  }
   if (!res.x || res.objective === undefined) return null;
   return { flips: Array.from(res.x.subarray(0, k), (v) => v > 0.5), residual: res.objective / (norm1 || 1) };
 }
