@@ -4,8 +4,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -21,6 +19,7 @@ import { OnnxOracle } from '../src/oracle/onnx.js';
 import { openOracle, type OracleSpec } from '../src/oracle/open.js';
 import { probeBlackBox } from '../src/oracle/probe.js';
 import { QueryLog } from '../src/oracle/query-log.js';
+import { listen, stop } from './http-test-server.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'relurev-e2e-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -77,19 +76,6 @@ function cli(args: string[]): Promise<{ code: number | null; stdout: string; std
       clearTimeout(killer);
       resolve({ code, stdout, stderr });
     });
-  });
-}
-
-async function listen(handler: (req: IncomingMessage, res: ServerResponse) => void): Promise<{ url: string; server: Server }> {
-  const server = createServer(handler);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`, server };
-}
-
-async function stop(server: Server): Promise<void> {
-  await new Promise<void>((resolve) => {
-    server.close(() => resolve());
-    server.closeAllConnections();
   });
 }
 

@@ -3,8 +3,7 @@
 // connections give clear errors; `relurev serve` validates its input and stops on SIGTERM.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { ServerResponse } from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,25 +17,11 @@ import { HttpOracle } from '../src/oracle/http.js';
 import { LocalOracle } from '../src/oracle/local.js';
 import { openOracle } from '../src/oracle/open.js';
 import { BadOutputError, OracleError } from '../src/oracle/types.js';
+import { listen, stop, type Handler } from './http-test-server.js';
 
 const net = randomNetwork([6, 8, 2], 21);
 const dir = mkdtempSync(join(tmpdir(), 'relurev-http-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
-
-type Handler = (req: IncomingMessage, res: ServerResponse) => void;
-
-async function listen(handler: Handler): Promise<{ url: string; server: Server }> {
-  const server = createServer(handler);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`, server };
-}
-
-async function stop(server: Server): Promise<void> {
-  await new Promise<void>((resolve) => {
-    server.close(() => resolve());
-    server.closeAllConnections();
-  });
-}
 
 /** relurev's serve handler behind a fault injector: fails `failRate` of requests with 503 (seeded), delays the others by 0-20 ms. */
 function flaky(failRate: number, seed: number): { handler: Handler; stats: { failed: number; served: number } } {
