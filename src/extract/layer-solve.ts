@@ -10,7 +10,7 @@
 // gives z's row; its bias follows from z(p) = 0. A neuron h with σ constant along the walk contributes one
 // unknown c_h (pass 1); one never active at z's points leaves W_zh undetermined (§5).
 import { Matrix } from 'ml-matrix';
-import { lstsqSvd, svd } from '../linalg/solve.js';
+import { lstsqSvd, normalizeColumns, svd } from '../linalg/solve.js';
 import type { KnownLayers } from '../geometry/known.js';
 import type { WalkPoint } from './walk.js';
 
@@ -39,13 +39,7 @@ export function pointData(known: KnownLayers, points: WalkPoint[]): PointData[] 
  */
 function nullVector(A: Matrix, scaleCols: number, nullTol: number): { v: Float64Array; rel: number; nullity: number } {
   const cols = A.columns;
-  const scales = new Float64Array(cols);
-  for (let j = 0; j < cols; j++) {
-    let s = 0;
-    for (let i = 0; i < A.rows; i++) s += A.get(i, j) ** 2;
-    scales[j] = Math.sqrt(s) || 1;
-    for (let i = 0; i < A.rows; i++) A.set(i, j, A.get(i, j) / scales[j]);
-  }
+  const scales = normalizeColumns(A);
   const { s, V } = svd(A);
   const k = s.length - 1;
   const rel = s[k] / (s[0] || 1);

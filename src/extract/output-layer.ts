@@ -24,15 +24,27 @@ export interface OutputFit {
   residual: number;
 }
 
-function hiddenFeatures(rows: Row[], acts: Float64Array, m: number, d: number, flips?: boolean[]): Matrix {
-  const H = new Matrix(m, rows.length);
+/** The rows' pre-activations ẑ_h at the m sample points (m × n_L). */
+function preActivations(rows: Row[], acts: Float64Array, m: number, d: number): Matrix {
+  const Z = new Matrix(m, rows.length);
   for (let s = 0; s < m; s++) {
     rows.forEach((r, h) => {
       let z = r.b;
       for (let i = 0; i < d; i++) z += r.w[i] * acts[s * d + i];
-      if (flips?.[h]) z = -z;
-      H.set(s, h, z > 0 ? z : 0);
+      Z.set(s, h, z);
     });
+  }
+  return Z;
+}
+
+/** ReLU(±ẑ_h), the sign flipped for the neurons in `flips`. */
+function hiddenFeatures(Z: Matrix, flips?: boolean[]): Matrix {
+  const H = new Matrix(Z.rows, Z.columns);
+  for (let s = 0; s < Z.rows; s++) {
+    for (let h = 0; h < Z.columns; h++) {
+      const z = flips?.[h] ? -Z.get(s, h) : Z.get(s, h);
+      H.set(s, h, z > 0 ? z : 0);
+    }
   }
   return H;
 }
@@ -46,8 +58,9 @@ export async function fitOutputLayer(rows: Row[], acts: Float64Array, ys: Float6
   const nL = rows.length;
   const Y = new Matrix(m, nOut);
   for (let s = 0; s < m; s++) for (let o = 0; o < nOut; o++) Y.set(s, o, ys[s * nOut + o]);
-  const H = hiddenFeatures(rows, acts, m, d);
-  if (nL + 1 <= d) return fitByPreActivations(rows, acts, Y, H, m, d, nOut);
+  const Z = preActivations(rows, acts, m, d);
+  const H = hiddenFeatures(Z);
+  if (nL + 1 <= d) return fitByPreActivations(Z, H, Y);
   // Step 1: [H | a | 1] θ = Y.
   const F = new Matrix(m, nL + d + 1);
   for (let s = 0; s < m; s++) {
@@ -72,7 +85,7 @@ export async function fitOutputLayer(rows: Row[], acts: Float64Array, ys: Float6
     const binary = await binarySigns(S, rhs);
     if (binary && binary.residual < signAmbiguity) ({ flips, residual: signAmbiguity } = binary);
   }
-  return refit(rows, acts, Y, m, d, nOut, flips, signAmbiguity);
+  return refit(Z, Y, flips, signAmbiguity);
 }
 
 /**
@@ -80,20 +93,20 @@ export async function fitOutputLayer(rows: Row[], acts: Float64Array, ys: Float6
  * N(x) ≈ Σ_h V_h ReLU(ẑ_h) + Σ_h U_h ẑ_h + c gives U_h = −s_h V_h per neuron, on 2n_L + 1 columns instead of
  * n_L + d + 1 (784-128-10: 257 instead of 913, and the SVD ~15× faster).
  */
-function fitByPreActivations(rows: Row[], acts: Float64Array, Y: Matrix, H: Matrix, m: number, d: number, nOut: number): OutputFit {
-  const nL = rows.length;
+function fitByPreActivations(Z: Matrix, H: Matrix, Y: Matrix): OutputFit {
+  const m = Z.rows;
+  const nL = Z.columns;
+  const nOut = Y.columns;
   const F = new Matrix(m, 2 * nL + 1);
   for (let r = 0; r < m; r++) {
-    rows.forEach((row, h) => {
-      let z = row.b;
-      for (let i = 0; i < d; i++) z += row.w[i] * acts[r * d + i];
+    for (let h = 0; h < nL; h++) {
       F.set(r, h, H.get(r, h));
-      F.set(r, nL + h, z);
-    });
+      F.set(r, nL + h, Z.get(r, h));
+    }
     F.set(r, 2 * nL, 1);
   }
   const theta = lstsqSvd(F, Y, 1e-13).x;
-  const s = rows.map((_, h) => {
+  const s = Array.from({ length: nL }, (_, h) => {
     let num = 0;
     let den = 0;
     for (let o = 0; o < nOut; o++) {
@@ -104,13 +117,15 @@ function fitByPreActivations(rows: Row[], acts: Float64Array, Y: Matrix, H: Matr
   });
   const flips = s.map((v) => v > 0.5);
   const signAmbiguity = Math.max(0, ...s.map((v) => Math.min(Math.abs(v), Math.abs(v - 1))));
-  return refit(rows, acts, Y, m, d, nOut, flips, signAmbiguity);
+  return refit(Z, Y, flips, signAmbiguity);
 }
 
 /** Step 3: V, c by least squares on the sign-corrected features. */
-function refit(rows: Row[], acts: Float64Array, Y: Matrix, m: number, d: number, nOut: number, flips: boolean[], signAmbiguity: number): OutputFit {
-  const nL = rows.length;
-  const H2 = hiddenFeatures(rows, acts, m, d, flips);
+function refit(Z: Matrix, Y: Matrix, flips: boolean[], signAmbiguity: number): OutputFit {
+  const m = Z.rows;
+  const nL = Z.columns;
+  const nOut = Y.columns;
+  const H2 = hiddenFeatures(Z, flips);
   const G = new Matrix(m, nL + 1);
   for (let r = 0; r < m; r++) {
     for (let h = 0; h < nL; h++) G.set(r, h, H2.get(r, h));

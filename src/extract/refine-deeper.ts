@@ -7,7 +7,7 @@
 // the kink positions' and the known layers', not the normals'.
 import { Matrix } from 'ml-matrix';
 import type { KnownLayers } from '../geometry/known.js';
-import { smallestRightSingularVector } from '../linalg/solve.js';
+import { normalizeColumns, smallestRightSingularVector } from '../linalg/solve.js';
 import type { ExtractContext } from './context.js';
 import type { RowEstimate } from './layer-solve.js';
 import { boundaryHits } from './test-boundary.js';
@@ -19,17 +19,19 @@ export async function refineDeeperRows(ctx: ExtractContext, known: KnownLayers, 
   if (ctx.tol.precision !== 'float64' || rows.length === 0) return rows;
   const last = known.depth - 1;
   const H = known.layers[last].outDim;
-  const hits = await boundaryHits(ctx, known, signs, rows, H + 8);
+  // Layer k−1's activations (signs applied) at each boundary point found, computed once per point.
+  const activations = (x: Float64Array) => Float64Array.from(known.preActs(x)[last], (v, h) => Math.max(0, signs[h] * v));
+  const found = await boundaryHits(ctx, known, signs, rows, H + 8);
+  const actsOf = found.map((f) => f.points.map(activations));
   // Determined weights whose neuron was never active at those points: more crossings, where it is.
-  const activeAt = (pts: Float64Array[], h: number) => pts.some((x) => signs[h] * known.preActs(x)[last][h] > 0);
-  const missing = rows.map((row, r) => Array.from({ length: H }, (_, h) => h).filter((h) => !row.undetermined.includes(h) && !activeAt(hits[r].points, h)));
+  const missing = rows.map((row, r) => Array.from({ length: H }, (_, h) => h).filter((h) => !row.undetermined.includes(h) && !actsOf[r].some((a) => a[h] > 0)));
   const again = missing.map((m, r) => (m.length > 0 ? r : -1)).filter((r) => r >= 0);
   if (again.length > 0) {
     const extra = await boundaryHits(ctx, known, signs, again.map((r) => rows[r]), 2 * H, again.map((r) => missing[r]));
-    again.forEach((r, i) => hits[r].points.push(...extra[i].points));
+    again.forEach((r, i) => actsOf[r].push(...extra[i].points.map(activations)));
   }
   return rows.map((row, r) => {
-    const acts = hits[r].points.map((x) => Float64Array.from(known.preActs(x)[last], (v, h) => Math.max(0, signs[h] * v)));
+    const acts = actsOf[r];
     // Weights seen active at some point; the others keep their value (the system says nothing about them).
     const cols = Array.from({ length: H }, (_, h) => h).filter((h) => acts.some((a) => a[h] > 0));
     if (acts.length < cols.length + 3) return row;
@@ -38,9 +40,7 @@ export async function refineDeeperRows(ctx: ExtractContext, known: KnownLayers, 
       cols.forEach((h, c) => A.set(p, c, a[h]));
       A.set(p, cols.length, 1);
     });
-    // Columns scaled to unit norm for the SVD, unscaled after.
-    const scales = Array.from({ length: cols.length + 1 }, (_, c) => Math.hypot(...A.getColumn(c)) || 1);
-    for (let c = 0; c <= cols.length; c++) for (let p = 0; p < acts.length; p++) A.set(p, c, A.get(p, c) / scales[c]);
+    const scales = normalizeColumns(A);
     const { v, s } = smallestRightSingularVector(A);
     const sorted = [...s].sort((a, b) => a - b);
     // One clear null direction: the smallest singular value at rounding level, the next well above it.

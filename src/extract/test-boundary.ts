@@ -19,7 +19,7 @@ function predicted(known: KnownLayers, signs: Int8Array, w: Float64Array, b: num
 }
 
 /** Zooms of the test lines, in turn: mostly where the network is used, some farther out (rare activation patterns). */
-const ZOOMS = [1, 1, 4, 1, 1, 16];
+const LINE_ZOOMS = [1, 1, 4, 1, 1, 16];
 
 export interface BoundaryHits {
   /** Predicted crossings tested. */
@@ -63,7 +63,7 @@ export async function boundaryHits(
   rows.forEach((row, r) => {
     let found = 0;
     for (let attempt = 0; attempt < 12 * tests && found < tests; attempt++) {
-      const [ln] = randomLines(ctx, 1, ZOOMS[attempt % ZOOMS.length]);
+      const [ln] = randomLines(ctx, 1, LINE_ZOOMS[attempt % LINE_ZOOMS.length]);
       const grid = 64;
       let prevT = ln.t0;
       let prev = predicted(known, signs, row.w, row.b, ln, prevT);

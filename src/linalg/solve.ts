@@ -52,6 +52,21 @@ export function lstsqSvd(A: Matrix, B: Matrix, rcond = 1e-12): { x: Matrix; rank
 }
 
 /** Singular values (descending) and right singular vectors of A. */
+/**
+ * Scale every column of A to unit norm, in place (a zero column stays zero); returns the norms. A solution v of the
+ * scaled system gives v_j / norm_j for the original one: the SVD then sees comparable columns.
+ */
+export function normalizeColumns(A: Matrix): Float64Array {
+  const norms = new Float64Array(A.columns);
+  for (let j = 0; j < A.columns; j++) {
+    let s = 0;
+    for (let i = 0; i < A.rows; i++) s += A.get(i, j) ** 2;
+    norms[j] = Math.sqrt(s) || 1;
+    for (let i = 0; i < A.rows; i++) A.set(i, j, A.get(i, j) / norms[j]);
+  }
+  return norms;
+}
+
 export function svd(A: Matrix): { s: number[]; V: Matrix; U: Matrix } {
   const d = new SingularValueDecomposition(A, { autoTranspose: true });
   return { s: d.diagonal, V: d.rightSingularVectors, U: d.leftSingularVectors };
