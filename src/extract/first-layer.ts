@@ -1,6 +1,6 @@
 // Algorithm 1 (seed 001 §4.2): boundary points whose local hyperplane is contained in the boundary everywhere
 // (TestHyperplane) belong to first-layer neurons; the hyperplane's equation is the neuron's row up to sign/scale.
-import { findKinks, predict, type Line } from '../geometry/kinks.js';
+import { findKinks, type Line } from '../geometry/kinks.js';
 import { tangentBasisVector } from '../geometry/householder.js';
 import { dot, norm, orthogonalize, normalize } from '../linalg/vec.js';
 import { unitVector } from '../network/random.js';
@@ -61,43 +61,133 @@ export function rowFromPoint(p: BoundaryPoint): Row {
   return { w: Float64Array.from(p.normal), b: -dot(p.normal, p.x) };
 }
 
+/** One refinement segment: anchor + far·u_k + t·w, t ∈ [−half, half] (k = 0: the anchor itself, far = 0). */
+interface Segment {
+  row: number;
+  k: number;
+  far: number;
+  half: number;
+}
+
 /**
- * Refine first-layer rows to float64 precision (DESIGN §9 "refine after finding"). From x0 on the plane, follow
- * the plane a distance D along each vector u_i of an orthonormal basis of w⊥ and measure (5 queries, kink
- * extrapolation on a short segment of half-width h across the plane) the offset t_i at which the true boundary
- * is crossed, and t_0 at x0 itself. To first order the true normal is w − Σ_i ((t_i − t_0)/D) u_i, and x0 + t_0 w
- * is on the true plane; the error left is second order in the initial error. A direction whose segment holds no
- * clean single kink (another boundary inside it, or an initial error larger than h) keeps its component and is
- * counted in `skipped`.
+ * Where each segment crosses the true boundary (null when that cannot be told cleanly). Four queries at ±h/2, ±h
+ * give the linear pieces left and right; their intersection t* (on the output whose slope changes most) must lie
+ * well inside (−h/2, h/2), the pieces must differ there by more than rounding (a segment without a kink has
+ * equal pieces and an arbitrary t*), the outputs must agree on t*, and two verification queries at t* ∓ δ must
+ * land on their own pieces (as in findKinks).
+ *
+ * The verification is what catches a second boundary inside the segment (issue "Precision and scale"): it bends
+ * one piece, and t* then misses the row's own crossing. A midpoint query cannot see that here: the crossing is at
+ * the midpoint by construction, so f(0) is only ever compared with the piece on its own side of t*, which is the
+ * clean one whenever the error moved t* towards the bent piece. Several outputs used to reveal it by disagreeing
+ * on t*; with one output (784-128-1, seed 1) 21 of ~130k offsets were wrong by 1e-8..4e-6 of D (rows to 4e-6).
+ * f(t* ∓ δ) misses its piece by about |slope change|·|error of t*|, so any error above rounding is refused.
  */
-async function refinePass(ctx: ExtractContext, rows: Row[], anchors: Float64Array[], relHalf: number): Promise<{ rows: Row[]; skipped: number[] }> {
+async function segmentOffsets(ctx: ExtractContext, rows: Row[], anchors: Float64Array[], segs: Segment[]): Promise<(number | null)[]> {
   const n = ctx.oracle.inputDim;
   const m = ctx.oracle.outputDim;
-  const dist = anchors.map((x0) => norm(x0) + ctx.scale * Math.sqrt(n));
-  // Five points −h, −h/2, 0, h/2, h on each segment, all rows in one batch.
-  const fracs = [-1, -0.5, 0, 0.5, 1];
-  const xs = new Float64Array(rows.length * n * 5 * n);
-  rows.forEach((r, j) => {
-    const half = relHalf * dist[j];
-    for (let k = 0; k < n; k++) {
-      const u = k === 0 ? null : tangentBasisVector(r.w, k);
-      fracs.forEach((f, q) => {
-        const row = ((j * n + k) * 5 + q) * n;
-        for (let d = 0; d < n; d++) xs[row + d] = anchors[j][d] + (u ? dist[j] * u[d] : 0) + f * half * r.w[d];
-      });
+  const tol = ctx.tol;
+  // The points t_q of each listed segment, in order (one tangent vector per segment).
+  const query = async (ts: { seg: Segment; at: number[] }[]): Promise<Float64Array[]> => {
+    const count = ts.reduce((a, s) => a + s.at.length, 0);
+    if (count === 0) return [];
+    const xs = new Float64Array(count * n);
+    let q = 0;
+    for (const { seg, at } of ts) {
+      const w = rows[seg.row].w;
+      const x0 = anchors[seg.row];
+      const u = seg.k === 0 ? null : tangentBasisVector(w, seg.k);
+      for (const t of at) {
+        for (let d = 0; d < n; d++) xs[q * n + d] = x0[d] + (u ? seg.far * u[d] : 0) + t * w[d];
+        q++;
+      }
     }
+    const ys = await ctx.oracle.query(xs, count);
+    return Array.from({ length: count }, (_, i) => ys.subarray(i * m, (i + 1) * m));
+  };
+  const fracs = [-1, -0.5, 0.5, 1];
+  const fs = await query(segs.map((seg) => ({ seg, at: fracs.map((f) => f * seg.half) })));
+  interface Cand {
+    i: number;
+    t: number;
+    delta: number;
+    left: (o: number, t: number) => number;
+    right: (o: number, t: number) => number;
+    scale: number;
+  }
+  const cands: Cand[] = [];
+  segs.forEach((seg, i) => {
+    const h = seg.half;
+    const [fl, fq1, fq3, fr] = fs.slice(4 * i, 4 * i + 4);
+    const sL = new Float64Array(m);
+    const sR = new Float64Array(m);
+    let best = -1;
+    let bestJump = 0;
+    let scale = 0;
+    for (let o = 0; o < m; o++) {
+      sL[o] = (fq1[o] - fl[o]) / (h / 2);
+      sR[o] = (fr[o] - fq3[o]) / (h / 2);
+      scale = Math.max(scale, Math.abs(fl[o]), Math.abs(fq1[o]), Math.abs(fq3[o]), Math.abs(fr[o]));
+      const jump = Math.abs(sL[o] - sR[o]);
+      if (jump > bestJump) {
+        bestJump = jump;
+        best = o;
+      }
+    }
+    const eps = tol.value(scale);
+    if (best < 0 || bestJump * (h / 2) <= eps) return;
+    const left = (o: number, t: number) => fl[o] + sL[o] * (t + h);
+    const right = (o: number, t: number) => fr[o] + sR[o] * (t - h);
+    const t = (fr[best] - fl[best] - sL[best] * h - sR[best] * h) / (sL[best] - sR[best]);
+    if (!(Math.abs(t) < 0.49 * h)) return;
+    for (let o = 0; o < m; o++) if (Math.abs(left(o, t) - right(o, t)) > eps) return;
+    cands.push({ i, t, delta: 2e-4 * h, left, right, scale });
   });
-  const ys = await ctx.oracle.query(xs, rows.length * n * 5);
-  const at = (i: number, q: number) => ys.subarray((i * 5 + q) * m, (i * 5 + q + 1) * m);
+  const vs = await query(cands.map((c) => ({ seg: segs[c.i], at: [c.t - c.delta, c.t + c.delta] })));
+  const out: (number | null)[] = segs.map(() => null);
+  cands.forEach((c, q) => {
+    const fMinus = vs[2 * q];
+    const fPlus = vs[2 * q + 1];
+    let scale = c.scale;
+    for (let o = 0; o < m; o++) scale = Math.max(scale, Math.abs(fMinus[o]), Math.abs(fPlus[o]));
+    const eps = tol.value(scale);
+    for (let o = 0; o < m; o++) {
+      if (Math.abs(c.left(o, c.t - c.delta) - fMinus[o]) > eps || Math.abs(c.right(o, c.t + c.delta) - fPlus[o]) > eps) return;
+    }
+    out[c.i] = c.t;
+  });
+  return out;
+}
+
+/**
+ * Refine first-layer rows to float64 precision (DESIGN §9 "refine after finding"). From x0 on the plane, follow
+ * the plane a distance D along each vector u_i of an orthonormal basis of w⊥ and measure (segmentOffsets, on a
+ * segment of half-width h across the plane) the offset t_i at which the true boundary is crossed, and t_0 at x0
+ * itself. To first order the true normal is w − Σ_i ((t_i − t_0)/D) u_i, and x0 + t_0 w is on the true plane; the
+ * error left is second order in the initial error. A segment without one clean kink (another boundary inside it)
+ * is measured once more elsewhere: at −D along u_i (other boundaries cross there at other places), or for x0 on a
+ * narrow segment (x0 is a kink: the crossing is at t ≈ 0). A direction that fails twice keeps its component and
+ * is counted in `skipped` (all n when t_0 is unknown).
+ */
+export async function refineRows(ctx: ExtractContext, rows: Row[], anchors: Float64Array[]): Promise<{ rows: Row[]; skipped: number[] }> {
+  const n = ctx.oracle.inputDim;
+  const segs: Segment[] = [];
+  rows.forEach((_, j) => {
+    const dist = norm(anchors[j]) + ctx.scale * Math.sqrt(n);
+    const half = 10 * ctx.tol.direction * dist; // tolerates a poor initial normal
+    for (let k = 0; k < n; k++) segs.push({ row: j, k, far: k === 0 ? 0 : dist, half });
+  });
+  const ts = await segmentOffsets(ctx, rows, anchors, segs);
+  const failed = segs.flatMap((_, i) => (ts[i] === null ? [i] : []));
+  const retry = failed.map((i) => (segs[i].k === 0 ? { ...segs[i], half: 0.01 * segs[i].half } : { ...segs[i], far: -segs[i].far }));
+  const again = await segmentOffsets(ctx, rows, anchors, retry);
+  failed.forEach((i, q) => {
+    segs[i] = retry[q];
+    ts[i] = again[q];
+  });
   const skipped: number[] = [];
   const refined = rows.map((r, j) => {
-    const half = relHalf * dist[j];
-    const offset = (k: number): number | null => {
-      const i = j * n + k;
-      const c = predict({ line: 0, l: -half, m: 0, r: half, fl: at(i, 0), fm: at(i, 2), fr: at(i, 4) }, -half / 2, half / 2, at(i, 1), at(i, 3), ctx.tol);
-      return c ? c.t : null;
-    };
-    const t0 = offset(0);
+    const t0 = ts[j * n];
     if (t0 === null) {
       skipped.push(n);
       return r;
@@ -105,13 +195,13 @@ async function refinePass(ctx: ExtractContext, rows: Row[], anchors: Float64Arra
     let skips = 0;
     const w = Float64Array.from(r.w);
     for (let k = 1; k < n; k++) {
-      const t = offset(k);
+      const t = ts[j * n + k];
       if (t === null) {
         skips++;
         continue;
       }
       const u = tangentBasisVector(r.w, k);
-      const c = (t - t0) / dist[j];
+      const c = (t - t0) / segs[j * n + k].far;
       for (let i = 0; i < n; i++) w[i] -= c * u[i];
     }
     skipped.push(skips);
@@ -120,22 +210,4 @@ async function refinePass(ctx: ExtractContext, rows: Row[], anchors: Float64Arra
     return { w: wn, b: -dot(wn, p) };
   });
   return { rows: refined, skipped };
-}
-
-/**
- * Two passes: a wide segment first (tolerates a poor initial normal), then a narrow one for the rows that skipped
- * a direction (another boundary inside a wide segment). Returns the rows and the directions still unrefined.
- */
-export async function refineRows(ctx: ExtractContext, rows: Row[], anchors: Float64Array[]): Promise<{ rows: Row[]; skipped: number[] }> {
-  const first = await refinePass(ctx, rows, anchors, 10 * ctx.tol.direction);
-  const again = first.skipped.map((s, j) => (s > 0 ? j : -1)).filter((j) => j >= 0);
-  if (again.length === 0) return first;
-  const second = await refinePass(ctx, again.map((j) => first.rows[j]), again.map((j) => anchors[j]), 0.01 * ctx.tol.direction);
-  again.forEach((j, i) => {
-    if (second.skipped[i] <= first.skipped[j]) {
-      first.rows[j] = second.rows[i];
-      first.skipped[j] = second.skipped[i];
-    }
-  });
-  return first;
 }
