@@ -10,7 +10,7 @@ import type { Unresolved } from './result.js';
 import type { Row } from './first-layer.js';
 import { jointSigns, pointData, solveRow, solveSigns, type PointData, type RowEstimate, type SignEstimate } from './layer-solve.js';
 import { refineDeeperRows } from './refine-deeper.js';
-import { testBoundaries } from './test-boundary.js';
+import { boundaryHits, testBoundaries } from './test-boundary.js';
 import { walkBoundary } from './walk.js';
 
 export interface LayerResult {
@@ -45,6 +45,24 @@ function consistencyTol(ctx: ExtractContext): number {
 const TESTS = 6;
 const PASS = 0.75;
 
+/** Walks per neuron aimed at the layer-(k−1) neurons never active where its boundary was explored. */
+const COMPLETE_WALKS = 6;
+
+/** The point nearest to layer-(k−1) neuron h's boundary (distance |ẑ_h| / |∇ẑ_h|, inside the point's region). */
+function nearestTo(points: PointData[], h: number, n: number): PointData | undefined {
+  let best: PointData | undefined;
+  let bestD = Infinity;
+  for (const p of points) {
+    const g = norm(p.grad.subarray(h * n, (h + 1) * n));
+    const d = g > 0 ? Math.abs(p.z[h]) / g : Infinity;
+    if (d < bestD) {
+      bestD = d;
+      best = p;
+    }
+  }
+  return best;
+}
+
 /** Signs of layer k−1 from the explored boundaries: votes of γ/β when each boundary fixed them alone, else jointly. */
 function layerSigns(explored: Explored[], H: number, n: number): Float64Array {
   const score = new Float64Array(H);
@@ -74,14 +92,9 @@ function withSigns(points: PointData[], signs: Int8Array, n: number): PointData[
 
 /** |z(x)| relative to its terms, for a row over layer k−1's activations: ≈ 0 when x lies on B_z. */
 function valueResidual(row: RowEstimate, zSigned: Float64Array): number {
-  let v = row.b;
   let mag = Math.abs(row.b);
-  for (let h = 0; h < row.w.length; h++) {
-    if (zSigned[h] <= 0) continue;
-    v += row.w[h] * zSigned[h];
-    mag += Math.abs(row.w[h] * zSigned[h]);
-  }
-  return Math.abs(v) / (mag || 1);
+  for (let h = 0; h < row.w.length; h++) if (zSigned[h] > 0) mag += Math.abs(row.w[h] * zSigned[h]);
+  return Math.abs(rowValue(row, zSigned)) / (mag || 1);
 }
 
 export async function findLayer(ctx: ExtractContext, known: KnownLayers, pool: BoundaryPoint[], k: number): Promise<LayerResult> {
@@ -151,39 +164,54 @@ export async function findLayer(ctx: ExtractContext, known: KnownLayers, pool: B
     explored.forEach((_, i) => addToNeurons(i));
   }
 
+  // TestHyperplane's analogue, before any walk is spent on completing them: a neuron whose predicted boundary is not
+  // where the black box bends is deeper. Its walks also fed the sign system, so the signs are re-solved without them.
+  let found = neurons.map((nr) => ({ members: nr.members, points: nr.members.flatMap((m) => explored[m].points), partial: nr.row.undetermined.length > 0 }));
+  const drop = (pass: boolean[]) => {
+    if (pass.every(Boolean)) return;
+    found.forEach((f, i) => {
+      if (!pass[i]) for (const m of f.members) deeper.push(starts[m]);
+    });
+    found = found.filter((_, i) => pass[i]);
+    const keep = new Set(found.flatMap((f) => f.members));
+    signs = Int8Array.from(layerSigns(explored.filter((_, i) => keep.has(i)), H, n), (t) => (t < 0 ? -1 : 1));
+  };
+  const fractions = await testBoundaries(ctx, known, signs, neurons.map((nr) => nr.row), TESTS);
+  drop(fractions.map((f) => f >= PASS));
+
   // Complete each neuron: weights of layer-(k−1) neurons never active where its boundary was explored get walks
   // aimed at exactly those.
-  const complete: { members: number[]; points: PointData[] }[] = [];
-  for (const nr of neurons) {
-    let points = nr.members.flatMap((m) => explored[m].points);
-    let row = nr.row;
-    for (let attempt = 0; attempt < 3 && row.undetermined.length > 0; attempt++) {
-      const from = points[(attempt * 7919) % points.length];
+  for (const f of found) {
+    let row = solveRow(withSigns(f.points, signs, n), H, n, nullTol(ctx));
+    const used = new Set<PointData>();
+    let origins = f.points;
+    for (let attempt = 0; attempt < COMPLETE_WALKS && row.undetermined.length > 0; attempt++) {
+      if (attempt === COMPLETE_WALKS / 2) {
+        // The missing neurons may be active on B_z only far out: add points of B_z's predicted boundary found on
+        // zoomed-out lines (test-boundary.ts) as starts, with their predicted normals.
+        const [far] = await boundaryHits(ctx, known, signs, [row], 2 * TESTS);
+        origins = origins.concat(far.points.map((x) => predictedPoint(known, signs, row, x)));
+      }
+      // Start from the point nearest to one missing neuron's boundary (in turn): where B_z comes closest to the
+      // region where that neuron is active.
+      const h = row.undetermined[attempt % row.undetermined.length];
+      const from = nearestTo(origins.filter((p) => !used.has(p)), h, n) ?? f.points[0];
+      used.add(from);
       const extra = await walkBoundary(ctx, known, { x: from.x, normal: from.normal }, 3 * row.undetermined.length + 6, new Set(row.undetermined));
       if (extra.points.length < 2) continue;
-      points = points.concat(pointData(known, extra.points.slice(1)));
-      row = solveRow(withSigns(points, signs, n), H, n, nullTol(ctx));
+      const more = pointData(known, extra.points.slice(1));
+      f.points = f.points.concat(more);
+      origins = origins.concat(more);
+      row = solveRow(withSigns(f.points, signs, n), H, n, nullTol(ctx));
     }
-    complete.push({ members: nr.members, points });
   }
-
-  // TestHyperplane's analogue: a neuron whose predicted boundary is not where the black box bends is deeper. Its
-  // walks also fed the sign system, so the signs are re-solved without them.
-  let rows = complete.map((c) => solveRow(withSigns(c.points, signs, n), H, n, nullTol(ctx)));
-  const fractions = await testBoundaries(ctx, known, signs, rows, TESTS);
-  const real = complete.filter((_, i) => fractions[i] >= PASS);
-  if (real.length < complete.length) {
-    complete.forEach((c, i) => {
-      if (fractions[i] < PASS) for (const m of c.members) deeper.push(starts[m]);
-    });
-    const keep = new Set(real.flatMap((c) => c.members));
-    signs = Int8Array.from(layerSigns(explored.filter((_, i) => keep.has(i)), H, n), (t) => (t < 0 ? -1 : 1));
-    rows = real.map((c) => solveRow(withSigns(c.points, signs, n), H, n, nullTol(ctx)));
-  }
-
+  let rows = found.map((f) => solveRow(withSigns(f.points, signs, n), H, n, nullTol(ctx)));
+  const pass = await retestPartialRows(ctx, known, signs, rows, found);
+  drop(pass);
+  rows = found.map((f) => solveRow(withSigns(f.points, signs, n), H, n, nullTol(ctx)));
   rows = await refineDeeperRows(ctx, known, signs, rows);
 
-  const score = layerSigns(explored.filter((_, i) => real.some((c) => c.members.includes(i))), H, n);
+  const score = layerSigns(explored.filter((_, i) => found.some((f) => f.members.includes(i))), H, n);
   const unsigned = Array.from(score.keys()).filter((h) => score[h] === 0);
   if (unsigned.length > 0) {
     unresolved.push({ layer: k - 1, reason: `sign of neuron(s) ${unsigned.join(', ')} undetermined: no layer-${k} boundary was seen crossing them` });
@@ -206,6 +234,55 @@ export async function findLayer(ctx: ExtractContext, known: KnownLayers, pool: B
     return { w: row.w, b: row.b };
   });
   return { rows: out, signs, deeper, unresolved };
+}
+
+/** The point data of x on a row's predicted boundary, with the normal the row and the known layers predict there. */
+function predictedPoint(known: KnownLayers, signs: Int8Array, row: RowEstimate, x: Float64Array): PointData {
+  const last = known.depth - 1;
+  const { z, grad } = known.localGradients(x);
+  const n = x.length;
+  const g = new Float64Array(n);
+  for (let h = 0; h < row.w.length; h++) {
+    if (signs[h] * z[last][h] <= 0) continue;
+    for (let i = 0; i < n; i++) g[i] += row.w[h] * signs[h] * grad[last][h * n + i];
+  }
+  const gn = norm(g) || 1;
+  return { x, normal: g.map((v) => v / gn), z: z[last], grad: grad[last] };
+}
+
+/** A layer-k row's pre-activation from layer k−1's signed pre-activations. */
+function rowValue(row: RowEstimate, zSigned: Float64Array): number {
+  let v = row.b;
+  for (let h = 0; h < row.w.length; h++) if (zSigned[h] > 0) v += row.w[h] * zSigned[h];
+  return v;
+}
+
+/**
+ * A partial row is tested only where its undetermined inputs are inactive, which can be exactly the one layer-k
+ * activation pattern in which a deeper boundary was explored: there a layer-(k+1) boundary is a layer-k boundary with
+ * the row of the active path, and passes. So a neuron that was partial when found is tested again where the pattern
+ * of the neurons complete from the start differs from the one at all its points: a layer-k boundary does not care,
+ * a deeper one is elsewhere. No such crossing at all also fails (its boundary never leaves that pattern).
+ */
+async function retestPartialRows(
+  ctx: ExtractContext,
+  known: KnownLayers,
+  signs: Int8Array,
+  rows: RowEstimate[],
+  found: { points: PointData[]; partial: boolean }[],
+): Promise<boolean[]> {
+  const pass = found.map(() => true);
+  const solid = rows.filter((_, i) => !found[i].partial);
+  const partial = found.map((_, i) => i).filter((i) => found[i].partial);
+  if (solid.length === 0 || partial.length === 0) return pass;
+  const pattern = (z: Float64Array) => {
+    const zs = Float64Array.from(z, (v, h) => v * signs[h]);
+    return solid.map((r) => (rowValue(r, zs) > 0 ? '1' : '0')).join('');
+  };
+  const seen = partial.map((i) => new Set(found[i].points.map((p) => pattern(p.z))));
+  const hits = await boundaryHits(ctx, known, signs, partial.map((i) => rows[i]), TESTS, (r, _x, z) => !seen[r].has(pattern(z)));
+  partial.forEach((i, j) => (pass[i] = hits[j].tested > 0 && hits[j].points.length >= PASS * hits[j].tested));
+  return pass;
 }
 
 /**

@@ -28,10 +28,13 @@ export interface BoundaryHits {
   points: Float64Array[];
 }
 
+/** Which predicted crossings count for row r: x on the line, z = layer k−1's pre-activations there (signs unapplied). */
+export type CrossingFilter = (r: number, x: Float64Array, z: Float64Array) => boolean;
+
 /**
- * For each row, `tests` random lines on which the row's predicted boundary is crossed; a short segment around each
- * predicted crossing must hold a kink at the predicted place. Returns the fraction of passed tests per row (1 when
- * no testable crossing was found: nothing speaks against the row).
+ * For each row, `tests` random lines on which the row's predicted boundary is crossed (where `where` allows); a
+ * short segment around each predicted crossing must hold a kink at the predicted place. Returns the fraction of
+ * passed tests per row (1 when no testable crossing was found: nothing speaks against the row).
  */
 export async function testBoundaries(
   ctx: ExtractContext,
@@ -39,15 +42,15 @@ export async function testBoundaries(
   signs: Int8Array,
   rows: { w: Float64Array; b: number; undetermined: number[] }[],
   tests = 3,
+  where?: CrossingFilter,
 ): Promise<number[]> {
-  const hits = await boundaryHits(ctx, known, signs, rows, tests);
+  const hits = await boundaryHits(ctx, known, signs, rows, tests, where);
   return hits.map((h) => (h.tested === 0 ? 1 : h.points.length / h.tested));
 }
 
 /**
  * The kinks of the black box at the predicted crossings of each row's boundary with `tests` random lines (at the
- * input scale and zoomed out, in turn). With `want[r]`, only crossings where one of those layer-(k−1) neurons is
- * active count for row r.
+ * input scale and zoomed out, in turn). With `where`, only the crossings it allows count.
  */
 export async function boundaryHits(
   ctx: ExtractContext,
@@ -55,11 +58,11 @@ export async function boundaryHits(
   signs: Int8Array,
   rows: { w: Float64Array; b: number; undetermined: number[] }[],
   tests: number,
-  want?: number[][],
+  where?: CrossingFilter,
 ): Promise<BoundaryHits[]> {
   const segs: Line[] = [];
   const owner: number[] = [];
-  const where: number[] = [];
+  const predictedT: number[] = [];
   rows.forEach((row, r) => {
     let found = 0;
     for (let attempt = 0; attempt < 12 * tests && found < tests; attempt++) {
@@ -82,8 +85,9 @@ export async function boundaryHits(
           }
           const tc = 0.5 * (lo + hi);
           // A partial row predicts its boundary only where its undetermined inputs are inactive.
-          const zc = known.preActs(Float64Array.from(ln.origin, (v, i) => v + tc * ln.dir[i]))[known.depth - 1];
-          if (row.undetermined.some((h) => signs[h] * zc[h] > 0) || (want && !want[r].some((h) => signs[h] * zc[h] > 0))) {
+          const xc = Float64Array.from(ln.origin, (v, i) => v + tc * ln.dir[i]);
+          const zc = known.preActs(xc)[known.depth - 1];
+          if (row.undetermined.some((h) => signs[h] * zc[h] > 0) || (where && !where(r, xc, zc))) {
             prev = v;
             prevT = t;
             continue;
@@ -91,7 +95,7 @@ export async function boundaryHits(
           const half = 1e-3 * (1 + Math.abs(tc));
           segs.push({ origin: ln.origin, dir: ln.dir, t0: tc - half, t1: tc + half });
           owner.push(r);
-          where.push(tc);
+          predictedT.push(tc);
           found++;
           break;
         }
@@ -107,7 +111,7 @@ export async function boundaryHits(
   owner.forEach((r) => out[r].tested++);
   const hit: (Float64Array | null)[] = new Array(segs.length).fill(null);
   const agree = ctx.tol.precision === 'float64' ? 1e-6 : 1e-2;
-  for (const k of kinks) if (Math.abs(k.t - where[k.line]) < agree * (1 + Math.abs(where[k.line]))) hit[k.line] = k.x;
+  for (const k of kinks) if (Math.abs(k.t - predictedT[k.line]) < agree * (1 + Math.abs(predictedT[k.line]))) hit[k.line] = k.x;
   hit.forEach((x, i) => {
     if (x) out[owner[i]].points.push(x);
   });
