@@ -14,6 +14,7 @@ import { findFirstLayer, planeTolerance } from './first-layer-search.js';
 import { onAnyPlane, type Row } from './first-layer.js';
 import { fitOutputLayer } from './output-layer.js';
 import { findLayer } from './deeper-layer.js';
+import { alwaysOnNeurons } from './always-on.js';
 import { KnownLayers } from '../geometry/known.js';
 import type { ExtractResult, Unresolved } from './result.js';
 
@@ -64,30 +65,64 @@ async function recoverFrom(
     pool = layer.deeper;
   }
 
+  let out = await outputLayer(ctx, hidden);
+  if (!(out.verificationError < ctx.tol.functional)) {
+    // A last-layer neuron that never switches off where the lines were searched had no boundary point to start from.
+    report(ctx, 'always-on', `looking for neurons of hidden layer ${hidden.length} that never switch off (the output's affine residue)`);
+    const extra = await alwaysOnNeurons(ctx, hidden, (m) => mixedPoints(ctx, m));
+    if (extra.rows.length > 0) {
+      const before = hidden[hidden.length - 1];
+      hidden[hidden.length - 1] = rowsToLayer([...layerRows(before), ...extra.rows], before.inDim);
+      const again = await outputLayer(ctx, hidden);
+      if (again.verificationError < out.verificationError) {
+        out = again;
+        if (extra.biasUnknown > 0) {
+          const first = before.outDim + extra.rows.length - extra.biasUnknown;
+          unresolved.push({
+            layer: hidden.length,
+            reason: `neuron(s) ${Array.from({ length: extra.biasUnknown }, (_, i) => first + i).join(', ')} never switch off where queried (found from the output's affine residue): weights recovered, bias not identifiable (set to keep them on)`,
+          });
+        }
+      } else {
+        hidden[hidden.length - 1] = before;
+      }
+    }
+  }
+  const { net, verificationError } = out;
+  if (out.signAmbiguity > 0.01) {
+    unresolved.push({ layer: hidden.length, reason: `signs of the last hidden layer are ambiguous (the affine residue is ${out.signAmbiguity.toExponential(2)} away from a signed sum of its rows)` });
+  }
+  const complete = unresolved.length === 0 && verificationError < ctx.tol.functional;
+  if (!complete && unresolved.length === 0) {
+    unresolved.push({ layer: hidden.length + 1, reason: `recovered network disagrees with the black box on fresh queries (relative error ${verificationError.toExponential(2)})` });
+  }
+  return { net, complete, unresolved, verificationError };
+}
+
+function layerRows(layer: Layer): Row[] {
+  return Array.from({ length: layer.outDim }, (_, j) => ({ w: layer.W.slice(j * layer.inDim, (j + 1) * layer.inDim), b: layer.b[j] }));
+}
+
+/**
+ * The last hidden layer's signs (flipped in place in `hidden`) and the output layer from fresh mixed-scale queries,
+ * then the whole network checked against fresh queries.
+ */
+async function outputLayer(ctx: ExtractContext, hidden: Layer[]): Promise<{ net: Network; verificationError: number; signAmbiguity: number }> {
   const last = hidden[hidden.length - 1];
-  const lastRows: Row[] = Array.from({ length: last.outDim }, (_, j) => ({ w: last.W.slice(j * last.inDim, (j + 1) * last.inDim), b: last.b[j] }));
   report(ctx, 'output layer', `signs of hidden layer ${hidden.length} and the output layer`);
   // Twice the unknowns of the output fit's first step (output-layer.ts), plus a margin.
   const m = 2 * (last.outDim + Math.min(last.outDim, last.inDim) + 1) + 32;
   const xs = mixedPoints(ctx, m);
   const ys = await ctx.oracle.query(xs, m);
   const acts = hidden.length === 1 ? xs : new KnownLayers(hidden.slice(0, -1)).activations(xs, m);
-  const fit = await fitOutputLayer(lastRows, acts, ys, m, last.inDim, ctx.oracle.outputDim);
+  const fit = await fitOutputLayer(layerRows(last), acts, ys, m, last.inDim, ctx.oracle.outputDim);
   flipRows(last, Int8Array.from(fit.flips, (f) => (f ? -1 : 1)));
-  if (fit.signAmbiguity > 0.01) {
-    unresolved.push({ layer: hidden.length, reason: `signs of the last hidden layer are ambiguous (the affine residue is ${fit.signAmbiguity.toExponential(2)} away from a signed sum of its rows)` });
-  }
   const net: Network = {
     activation: 'relu',
     layers: [...hidden, { inDim: last.outDim, outDim: ctx.oracle.outputDim, W: fit.V, b: fit.c }],
   };
   report(ctx, 'verify', 'checking the recovered network against fresh queries');
-  const verificationError = await verify(ctx, net, 256);
-  const complete = unresolved.length === 0 && verificationError < ctx.tol.functional;
-  if (!complete && unresolved.length === 0) {
-    unresolved.push({ layer: hidden.length + 1, reason: `recovered network disagrees with the black box on fresh queries (relative error ${verificationError.toExponential(2)})` });
-  }
-  return { net, complete, unresolved, verificationError };
+  return { net, verificationError: await verify(ctx, net, 256), signAmbiguity: fit.signAmbiguity };
 }
 
 /** Zoom factors of the lines searched for deeper boundary points beyond the first layer's own search. */

@@ -78,7 +78,7 @@ export async function fitOutputLayer(rows: Row[], acts: Float64Array, ys: Float6
       for (let h = 0; h < nL; h++) S.set(o * d + i, h, theta.get(h, o) * rows[h].w[i]);
     }
   }
-  const s = lstsqSvd(S, rhs, 1e-12).x.getColumn(0);
+  const s = settleConstant(Z, lstsqSvd(S, rhs, 1e-12).x.getColumn(0));
   let flips = s.map((v) => v > 0.5);
   let signAmbiguity = Math.max(0, ...s.map((v) => Math.min(Math.abs(v), Math.abs(v - 1))));
   if (signAmbiguity > 0.01) {
@@ -115,9 +115,19 @@ function fitByPreActivations(Z: Matrix, H: Matrix, Y: Matrix): OutputFit {
     }
     return den > 0 ? num / den : 0;
   });
-  const flips = s.map((v) => v > 0.5);
-  const signAmbiguity = Math.max(0, ...s.map((v) => Math.min(Math.abs(v), Math.abs(v - 1))));
+  const settled = settleConstant(Z, s);
+  const flips = settled.map((v) => v > 0.5);
+  const signAmbiguity = Math.max(0, ...settled.map((v) => Math.min(Math.abs(v), Math.abs(v - 1))));
   return refit(Z, Y, flips, signAmbiguity);
+}
+
+/**
+ * A neuron on at every sample point is affine there, so the fit cannot tell its sign (its feature column is a
+ * combination of the a-columns): it keeps its sign (s_h = 0), which represents it exactly where sampled (an
+ * always-on neuron, always-on.ts). One off everywhere is left to the fit: it may be a rarely active neuron.
+ */
+function settleConstant(Z: Matrix, s: number[]): number[] {
+  return s.map((v, h) => (Z.getColumn(h).every((z) => z > 0) ? 0 : v));
 }
 
 /** Step 3: V, c by least squares on the sign-corrected features. */

@@ -1,0 +1,135 @@
+// Neurons of the last hidden layer that (almost) never switch off where the black box is queried. Their boundary
+// is crossed by (almost) no search line, so no walk ever starts on it, yet they shape the output: where neuron j is
+// on, V_j·ReLU(w_j·a + b_j) = V_j·(w_j·a + b_j) is affine in the previous layer's activations a. So fitting
+//     N(x) ≈ V·ReLU(W_L a + b_L) + U·a + c
+// with the neurons found (signs applied) leaves U = Σ_missing V_j w_jᵀ (as in the sign fit of output-layer.ts), and
+// U's right singular vectors give the missing rows' directions w (exactly, for one missing neuron). The bias is
+// where the neuron does switch: beyond the sampled points, in the direction in which w·a decreases. A kink there
+// that no known neuron explains gives b = −w·a(x); the candidate row is accepted only if its predicted boundary
+// holds kinks elsewhere too (test-boundary.ts), then refined like every deeper row (refine-deeper.ts).
+import { Matrix } from 'ml-matrix';
+import { findKinks } from '../geometry/kinks.js';
+import { KnownLayers } from '../geometry/known.js';
+import { lstsqSvd, svd } from '../linalg/solve.js';
+import type { Layer } from '../network/types.js';
+import type { ExtractContext } from './context.js';
+import type { Row } from './first-layer.js';
+import type { RowEstimate } from './layer-solve.js';
+import { refineDeeperRows } from './refine-deeper.js';
+import { boundaryHits } from './test-boundary.js';
+
+/** Crossings tested per candidate row, and the fraction that must hold a kink (as for every deeper layer). */
+const TESTS = 6;
+const PASS = 0.75;
+/** Where, beyond the sample with the lowest w·a, its switching point is searched (multiples of its offset), in turn. */
+const REACHES = [
+  [1, 8],
+  [8, 64],
+  [64, 512],
+];
+
+/**
+ * Rows (over the last hidden layer's inputs, unit weights) of missing last-layer neurons that are on at every sample
+ * point; the last `biasUnknown` of them never switched within reach and carry a placeholder bias. `hidden` are the recovered hidden layers (signs applied), `sample(m)` m fresh input points where the
+ * network is used.
+ */
+export async function alwaysOnNeurons(ctx: ExtractContext, hidden: Layer[], sample: (m: number) => Float64Array): Promise<{ rows: Row[]; biasUnknown: number }> {
+  if (hidden.length < 2) return { rows: [], biasUnknown: 0 };
+  const before = new KnownLayers(hidden.slice(0, -1));
+  const last = hidden[hidden.length - 1];
+  const d = last.inDim;
+  const nL = last.outDim;
+  const nOut = ctx.oracle.outputDim;
+  const m = 2 * (nL + d + 1) + 32;
+  const xs = sample(m);
+  const ys = await ctx.oracle.query(xs, m);
+  const acts = before.activations(xs, m);
+  // N ≈ [ReLU(W_L a + b_L) | a | 1]·θ, jointly: the neurons found take their part, the a-block the missing ones'.
+  const F = new Matrix(m, nL + d + 1);
+  const Y = new Matrix(m, nOut);
+  for (let r = 0; r < m; r++) {
+    const a = acts.subarray(r * d, (r + 1) * d);
+    for (let j = 0; j < nL; j++) {
+      let z = last.b[j];
+      for (let i = 0; i < d; i++) z += last.W[j * d + i] * a[i];
+      F.set(r, j, Math.max(0, z));
+    }
+    for (let i = 0; i < d; i++) F.set(r, nL + i, a[i]);
+    F.set(r, nL + d, 1);
+    for (let o = 0; o < nOut; o++) Y.set(r, o, ys[r * nOut + o]);
+  }
+  const theta = lstsqSvd(F, Y, 1e-13).x;
+  const misfit = F.mmul(theta).sub(Y).norm('frobenius') / (Y.norm('frobenius') || 1);
+  // Not explained even with an affine part: something else is wrong (a missing neuron that does switch, a wrong or
+  // partial row), not this case.
+  if (!(misfit < 1e-8)) return { rows: [], biasUnknown: 0 };
+  const U = new Matrix(nOut, d);
+  for (let o = 0; o < nOut; o++) for (let i = 0; i < d; i++) U.set(o, i, theta.get(nL + i, o));
+  const { s, V } = svd(U);
+  // One direction only: with several, U mixes missing neurons with known ones whose sign is wrong (ReLU(−u) =
+  // ReLU(u) − u leaves −V_h ŵ_h in U too), and its singular vectors are combinations of rows, not rows.
+  if (s.filter((v) => v > 1e-6 * s[0]).length !== 1) return { rows: [], biasUnknown: 0 };
+  const w = Float64Array.from(V.getColumn(0));
+  for (let j = 0; j < nL; j++) {
+    const row = last.W.subarray(j * d, (j + 1) * d);
+    if (Math.abs(row.reduce((t, v, i) => t + v * w[i], 0)) > (1 - 1e-6) * Math.hypot(...row)) return { rows: [], biasUnknown: 0 };
+  }
+  const directions = [w];
+
+  const all = new KnownLayers(hidden);
+  const ones = new Int8Array(d).fill(1);
+  const found: RowEstimate[] = [];
+  const placeholders: Row[] = [];
+  for (const w of directions) {
+    const p = Array.from({ length: m }, (_, r) => w.reduce((t, wi, i) => t + wi * acts[r * d + i], 0));
+    const row = await switchingRow(ctx, before, all, w, p, xs);
+    if (row) {
+      found.push(row);
+      continue;
+    }
+    // No switching point within REACHES: on everywhere the black box can reasonably be asked, the neuron is affine
+    // there and its bias is not identifiable (any bias that keeps it on gives the same function). Keep its
+    // direction, with a bias that keeps it on at every sample by one spread of w·a; reported as unresolved.
+    const lo = Math.min(...p);
+    const hi = Math.max(...p);
+    placeholders.push({ w, b: -lo + (hi - lo) });
+  }
+  const refined = (await refineDeeperRows(ctx, before, ones, found)).map((r) => ({ w: r.w, b: r.b }));
+  return { rows: [...refined, ...placeholders], biasUnknown: placeholders.length };
+}
+
+/**
+ * The row sign·(w, b) whose switching point lies beyond the samples: searched for on the line from the sample with
+ * the highest sign·w·a through the one with the lowest, farther out in turn (REACHES); a kink there that no known
+ * neuron explains gives the bias, and the row must pass TestHyperplane's analogue elsewhere.
+ */
+async function switchingRow(ctx: ExtractContext, before: KnownLayers, all: KnownLayers, w: Float64Array, p: number[], xs: Float64Array): Promise<RowEstimate | null> {
+  const n = ctx.oracle.inputDim;
+  const ones = new Int8Array(w.length).fill(1);
+  for (const [t0, t1] of REACHES) {
+    for (const sign of [1, -1]) {
+      let lo = 0;
+      let hi = 0;
+      for (let r = 1; r < p.length; r++) {
+        if (sign * p[r] < sign * p[lo]) lo = r;
+        if (sign * p[r] > sign * p[hi]) hi = r;
+      }
+      const from = xs.subarray(hi * n, (hi + 1) * n);
+      const to = xs.subarray(lo * n, (lo + 1) * n);
+      const line = { origin: Float64Array.from(from), dir: Float64Array.from(to, (v, i) => v - from[i]), t0, t1 };
+      const kinks = await findKinks(ctx.oracle, [line], { tol: ctx.tol });
+      const rows = kinks
+        .filter((k) => all.nearestBoundary(k.x).distance >= ctx.tol.onKnown * (1 + Math.hypot(...k.x)))
+        .map((k) => {
+          const a = before.activations(k.x, 1);
+          const b = -w.reduce((t, wi, i) => t + wi * a[i], 0);
+          return { w: Float64Array.from(w, (v) => sign * v), b: sign * b, undetermined: [], consistency: 0 };
+        });
+      if (rows.length === 0) continue;
+      const hits = await boundaryHits(ctx, before, ones, rows, TESTS);
+      const best = hits.findIndex((h) => h.tested > 0 && h.points.length >= PASS * h.tested);
+      if (best >= 0) return rows[best];
+    }
+  }
+  return null;
+}
