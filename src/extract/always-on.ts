@@ -2,8 +2,8 @@
 // is crossed by (almost) no search line, so no walk ever starts on it, yet they shape the output: where neuron j is
 // on, V_j·ReLU(w_j·a + b_j) = V_j·(w_j·a + b_j) is affine in the previous layer's activations a. So fitting
 //     N(x) ≈ V·ReLU(W_L a + b_L) + U·a + c
-// with the neurons found (signs applied) leaves U = Σ_missing V_j w_jᵀ (as in the sign fit of output-layer.ts), and
-// U's right singular vectors give the missing rows' directions w (exactly, for one missing neuron). The bias is
+// with the neurons found (signs applied) leaves U = Σ_missing V_j w_jᵀ (as in the sign fit of output-layer.ts). When
+// U has rank one (one missing neuron), its right singular vector is the missing row's direction w. The bias is
 // where the neuron does switch: beyond the sampled points, in the direction in which w·a decreases. A kink there
 // that no known neuron explains gives b = −w·a(x); the candidate row is accepted only if its predicted boundary
 // holds kinks elsewhere too (test-boundary.ts), then refined like every deeper row (refine-deeper.ts).
@@ -16,11 +16,8 @@ import type { ExtractContext } from './context.js';
 import type { Row } from './first-layer.js';
 import type { RowEstimate } from './layer-solve.js';
 import { refineDeeperRows } from './refine-deeper.js';
-import { boundaryHits } from './test-boundary.js';
+import { BOUNDARY_TESTS, boundaryHits, passes } from './test-boundary.js';
 
-/** Crossings tested per candidate row, and the fraction that must hold a kink (as for every deeper layer). */
-const TESTS = 6;
-const PASS = 0.75;
 /** Where, beyond the sample with the lowest w·a, its switching point is searched (multiples of its offset), in turn. */
 const REACHES = [
   [1, 8],
@@ -29,13 +26,15 @@ const REACHES = [
 ];
 
 /**
- * Rows (over the last hidden layer's inputs, unit weights) of missing last-layer neurons that are on at every sample
- * point; the last `biasUnknown` of them never switched within reach and carry a placeholder bias. `hidden` are the recovered hidden layers (signs applied), `sample(m)` m fresh input points where the
- * network is used.
+ * The row (over the last hidden layer's inputs, unit weights) of a missing last-layer neuron that is on at every
+ * sample point, or null when the output's residue does not show exactly one. `biasKnown` is false when it never
+ * switched within reach: its bias is then a placeholder. `hidden` are the recovered hidden layers (signs applied),
+ * `sample(m)` m fresh input points where the network is used.
  */
-export async function alwaysOnNeurons(ctx: ExtractContext, hidden: Layer[], sample: (m: number) => Float64Array): Promise<{ rows: Row[]; biasUnknown: number }> {
-  if (hidden.length < 2) return { rows: [], biasUnknown: 0 };
+export async function alwaysOnNeuron(ctx: ExtractContext, hidden: Layer[], sample: (m: number) => Float64Array): Promise<{ row: Row; biasKnown: boolean } | null> {
+  if (hidden.length < 2) return null;
   const before = new KnownLayers(hidden.slice(0, -1));
+  const all = new KnownLayers(hidden);
   const last = hidden[hidden.length - 1];
   const d = last.inDim;
   const nL = last.outDim;
@@ -44,17 +43,13 @@ export async function alwaysOnNeurons(ctx: ExtractContext, hidden: Layer[], samp
   const xs = sample(m);
   const ys = await ctx.oracle.query(xs, m);
   const acts = before.activations(xs, m);
+  const feats = all.activations(xs, m);
   // N ≈ [ReLU(W_L a + b_L) | a | 1]·θ, jointly: the neurons found take their part, the a-block the missing ones'.
   const F = new Matrix(m, nL + d + 1);
   const Y = new Matrix(m, nOut);
   for (let r = 0; r < m; r++) {
-    const a = acts.subarray(r * d, (r + 1) * d);
-    for (let j = 0; j < nL; j++) {
-      let z = last.b[j];
-      for (let i = 0; i < d; i++) z += last.W[j * d + i] * a[i];
-      F.set(r, j, Math.max(0, z));
-    }
-    for (let i = 0; i < d; i++) F.set(r, nL + i, a[i]);
+    for (let j = 0; j < nL; j++) F.set(r, j, feats[r * nL + j]);
+    for (let i = 0; i < d; i++) F.set(r, nL + i, acts[r * d + i]);
     F.set(r, nL + d, 1);
     for (let o = 0; o < nOut; o++) Y.set(r, o, ys[r * nOut + o]);
   }
@@ -62,40 +57,31 @@ export async function alwaysOnNeurons(ctx: ExtractContext, hidden: Layer[], samp
   const misfit = F.mmul(theta).sub(Y).norm('frobenius') / (Y.norm('frobenius') || 1);
   // Not explained even with an affine part: something else is wrong (a missing neuron that does switch, a wrong or
   // partial row), not this case.
-  if (!(misfit < 1e-8)) return { rows: [], biasUnknown: 0 };
+  if (!(misfit < 1e-8)) return null;
   const U = new Matrix(nOut, d);
   for (let o = 0; o < nOut; o++) for (let i = 0; i < d; i++) U.set(o, i, theta.get(nL + i, o));
   const { s, V } = svd(U);
   // One direction only: with several, U mixes missing neurons with known ones whose sign is wrong (ReLU(−u) =
   // ReLU(u) − u leaves −V_h ŵ_h in U too), and its singular vectors are combinations of rows, not rows.
-  if (s.filter((v) => v > 1e-6 * s[0]).length !== 1) return { rows: [], biasUnknown: 0 };
+  if (s.filter((v) => v > 1e-6 * s[0]).length !== 1) return null;
   const w = Float64Array.from(V.getColumn(0));
   for (let j = 0; j < nL; j++) {
     const row = last.W.subarray(j * d, (j + 1) * d);
-    if (Math.abs(row.reduce((t, v, i) => t + v * w[i], 0)) > (1 - 1e-6) * Math.hypot(...row)) return { rows: [], biasUnknown: 0 };
+    if (Math.abs(row.reduce((t, v, i) => t + v * w[i], 0)) > (1 - 1e-6) * Math.hypot(...row)) return null;
   }
-  const directions = [w];
 
-  const all = new KnownLayers(hidden);
-  const ones = new Int8Array(d).fill(1);
-  const found: RowEstimate[] = [];
-  const placeholders: Row[] = [];
-  for (const w of directions) {
-    const p = Array.from({ length: m }, (_, r) => w.reduce((t, wi, i) => t + wi * acts[r * d + i], 0));
-    const row = await switchingRow(ctx, before, all, w, p, xs);
-    if (row) {
-      found.push(row);
-      continue;
-    }
-    // No switching point within REACHES: on everywhere the black box can reasonably be asked, the neuron is affine
-    // there and its bias is not identifiable (any bias that keeps it on gives the same function). Keep its
-    // direction, with a bias that keeps it on at every sample by one spread of w·a; reported as unresolved.
-    const lo = Math.min(...p);
-    const hi = Math.max(...p);
-    placeholders.push({ w, b: -lo + (hi - lo) });
+  const p = Array.from({ length: m }, (_, r) => w.reduce((t, wi, i) => t + wi * acts[r * d + i], 0));
+  const found = await switchingRow(ctx, before, all, w, p, xs);
+  if (found) {
+    const [refined] = await refineDeeperRows(ctx, before, new Int8Array(d).fill(1), [found]);
+    return { row: { w: refined.w, b: refined.b }, biasKnown: true };
   }
-  const refined = (await refineDeeperRows(ctx, before, ones, found)).map((r) => ({ w: r.w, b: r.b }));
-  return { rows: [...refined, ...placeholders], biasUnknown: placeholders.length };
+  // No switching point within REACHES: on everywhere the black box can reasonably be asked, the neuron is affine
+  // there and its bias is not identifiable (any bias that keeps it on gives the same function). Keep its direction,
+  // with a bias that keeps it on at every sample by one spread of w·a.
+  const lo = Math.min(...p);
+  const hi = Math.max(...p);
+  return { row: { w, b: -lo + (hi - lo) }, biasKnown: false };
 }
 
 /**
@@ -106,16 +92,18 @@ export async function alwaysOnNeurons(ctx: ExtractContext, hidden: Layer[], samp
 async function switchingRow(ctx: ExtractContext, before: KnownLayers, all: KnownLayers, w: Float64Array, p: number[], xs: Float64Array): Promise<RowEstimate | null> {
   const n = ctx.oracle.inputDim;
   const ones = new Int8Array(w.length).fill(1);
+  // Per sign: the samples where sign·w·a is highest and lowest.
+  const ends = [1, -1].map((sign) => {
+    let lo = 0;
+    let hi = 0;
+    for (let r = 1; r < p.length; r++) {
+      if (sign * p[r] < sign * p[lo]) lo = r;
+      if (sign * p[r] > sign * p[hi]) hi = r;
+    }
+    return { sign, from: xs.subarray(hi * n, (hi + 1) * n), to: xs.subarray(lo * n, (lo + 1) * n) };
+  });
   for (const [t0, t1] of REACHES) {
-    for (const sign of [1, -1]) {
-      let lo = 0;
-      let hi = 0;
-      for (let r = 1; r < p.length; r++) {
-        if (sign * p[r] < sign * p[lo]) lo = r;
-        if (sign * p[r] > sign * p[hi]) hi = r;
-      }
-      const from = xs.subarray(hi * n, (hi + 1) * n);
-      const to = xs.subarray(lo * n, (lo + 1) * n);
+    for (const { sign, from, to } of ends) {
       const line = { origin: Float64Array.from(from), dir: Float64Array.from(to, (v, i) => v - from[i]), t0, t1 };
       const kinks = await findKinks(ctx.oracle, [line], { tol: ctx.tol });
       const rows = kinks
@@ -126,8 +114,8 @@ async function switchingRow(ctx: ExtractContext, before: KnownLayers, all: Known
           return { w: Float64Array.from(w, (v) => sign * v), b: sign * b, undetermined: [], consistency: 0 };
         });
       if (rows.length === 0) continue;
-      const hits = await boundaryHits(ctx, before, ones, rows, TESTS);
-      const best = hits.findIndex((h) => h.tested > 0 && h.points.length >= PASS * h.tested);
+      const hits = await boundaryHits(ctx, before, ones, rows, BOUNDARY_TESTS);
+      const best = hits.findIndex(passes);
       if (best >= 0) return rows[best];
     }
   }

@@ -10,7 +10,7 @@ import type { Unresolved } from './result.js';
 import type { Row } from './first-layer.js';
 import { jointSigns, pointData, solveRow, solveSigns, type PointData, type RowEstimate, type SignEstimate } from './layer-solve.js';
 import { refineDeeperRows } from './refine-deeper.js';
-import { boundaryHits, testBoundaries } from './test-boundary.js';
+import { BOUNDARY_PASS, BOUNDARY_TESTS, boundaryHits, passes, testBoundaries } from './test-boundary.js';
 import { walkBoundary } from './walk.js';
 
 export interface LayerResult {
@@ -37,13 +37,6 @@ function nullTol(ctx: ExtractContext): number {
 function consistencyTol(ctx: ExtractContext): number {
   return ctx.tol.precision === 'float64' ? 1e-7 : 1e-2;
 }
-
-/**
- * TestHyperplane's analogue: crossings tested per candidate neuron, and the fraction that must hold a kink. A deeper
- * boundary explored within one activation pattern of layer k looks like a layer-k boundary there and passes some.
- */
-const TESTS = 6;
-const PASS = 0.75;
 
 /** Walks per neuron aimed at the layer-(k−1) neurons never active where its boundary was explored. */
 const COMPLETE_WALKS = 6;
@@ -176,8 +169,8 @@ export async function findLayer(ctx: ExtractContext, known: KnownLayers, pool: B
     const keep = new Set(found.flatMap((f) => f.members));
     signs = Int8Array.from(layerSigns(explored.filter((_, i) => keep.has(i)), H, n), (t) => (t < 0 ? -1 : 1));
   };
-  const fractions = await testBoundaries(ctx, known, signs, neurons.map((nr) => nr.row), TESTS);
-  drop(fractions.map((f) => f >= PASS));
+  const fractions = await testBoundaries(ctx, known, signs, neurons.map((nr) => nr.row), BOUNDARY_TESTS);
+  drop(fractions.map((f) => f >= BOUNDARY_PASS));
 
   // Complete each neuron: weights of layer-(k−1) neurons never active where its boundary was explored get walks
   // aimed at exactly those.
@@ -189,7 +182,7 @@ export async function findLayer(ctx: ExtractContext, known: KnownLayers, pool: B
       if (attempt === COMPLETE_WALKS / 2) {
         // The missing neurons may be active on B_z only far out: add points of B_z's predicted boundary found on
         // zoomed-out lines (test-boundary.ts) as starts, with their predicted normals.
-        const [far] = await boundaryHits(ctx, known, signs, [row], 2 * TESTS);
+        const [far] = await boundaryHits(ctx, known, signs, [row], 2 * BOUNDARY_TESTS);
         origins = origins.concat(far.points.map((x) => predictedPoint(known, signs, row, x)));
       }
       // Start from the point nearest to one missing neuron's boundary (in turn): where B_z comes closest to the
@@ -280,8 +273,8 @@ async function retestPartialRows(
     return solid.map((r) => (rowValue(r, zs) > 0 ? '1' : '0')).join('');
   };
   const seen = partial.map((i) => new Set(found[i].points.map((p) => pattern(p.z))));
-  const hits = await boundaryHits(ctx, known, signs, partial.map((i) => rows[i]), TESTS, (r, _x, z) => !seen[r].has(pattern(z)));
-  partial.forEach((i, j) => (pass[i] = hits[j].tested > 0 && hits[j].points.length >= PASS * hits[j].tested));
+  const hits = await boundaryHits(ctx, known, signs, partial.map((i) => rows[i]), BOUNDARY_TESTS, (r, z) => !seen[r].has(pattern(z)));
+  partial.forEach((i, j) => (pass[i] = passes(hits[j])));
   return pass;
 }
 

@@ -14,7 +14,7 @@ import { findFirstLayer, planeTolerance } from './first-layer-search.js';
 import { onAnyPlane, type Row } from './first-layer.js';
 import { fitOutputLayer } from './output-layer.js';
 import { findLayer } from './deeper-layer.js';
-import { alwaysOnNeurons } from './always-on.js';
+import { alwaysOnNeuron } from './always-on.js';
 import { KnownLayers } from '../geometry/known.js';
 import type { ExtractResult, Unresolved } from './result.js';
 
@@ -69,18 +69,17 @@ async function recoverFrom(
   if (!(out.verificationError < ctx.tol.functional)) {
     // A last-layer neuron that never switches off where the lines were searched had no boundary point to start from.
     report(ctx, 'always-on', `looking for neurons of hidden layer ${hidden.length} that never switch off (the output's affine residue)`);
-    const extra = await alwaysOnNeurons(ctx, hidden, (m) => mixedPoints(ctx, m));
-    if (extra.rows.length > 0) {
+    const extra = await alwaysOnNeuron(ctx, hidden, (m) => mixedPoints(ctx, m));
+    if (extra) {
       const before = hidden[hidden.length - 1];
-      hidden[hidden.length - 1] = rowsToLayer([...layerRows(before), ...extra.rows], before.inDim);
+      hidden[hidden.length - 1] = rowsToLayer([...layerRows(before), extra.row], before.inDim);
       const again = await outputLayer(ctx, hidden);
       if (again.verificationError < out.verificationError) {
         out = again;
-        if (extra.biasUnknown > 0) {
-          const first = before.outDim + extra.rows.length - extra.biasUnknown;
+        if (!extra.biasKnown) {
           unresolved.push({
             layer: hidden.length,
-            reason: `neuron(s) ${Array.from({ length: extra.biasUnknown }, (_, i) => first + i).join(', ')} never switch off where queried (found from the output's affine residue): weights recovered, bias not identifiable (set to keep them on)`,
+            reason: `neuron ${before.outDim} never switches off where queried (found from the output's affine residue): weights recovered, bias not identifiable (set to keep it on)`,
           });
         }
       } else {

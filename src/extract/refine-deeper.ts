@@ -27,7 +27,7 @@ export async function refineDeeperRows(ctx: ExtractContext, known: KnownLayers, 
   const missing = rows.map((row, r) => Array.from({ length: H }, (_, h) => h).filter((h) => !row.undetermined.includes(h) && !actsOf[r].some((a) => a[h] > 0)));
   const again = missing.map((m, r) => (m.length > 0 ? r : -1)).filter((r) => r >= 0);
   if (again.length > 0) {
-    const extra = await boundaryHits(ctx, known, signs, again.map((r) => rows[r]), 2 * H, (i, _x, z) => missing[again[i]].some((h) => signs[h] * z[h] > 0));
+    const extra = await boundaryHits(ctx, known, signs, again.map((r) => rows[r]), 2 * H, (i, z) => missing[again[i]].some((h) => signs[h] * z[h] > 0));
     again.forEach((r, i) => actsOf[r].push(...extra[i].points.map(activations)));
   }
   return rows.map((row, r) => {

@@ -28,13 +28,25 @@ export interface BoundaryHits {
   points: Float64Array[];
 }
 
-/** Which predicted crossings count for row r: x on the line, z = layer k−1's pre-activations there (signs unapplied). */
-export type CrossingFilter = (r: number, x: Float64Array, z: Float64Array) => boolean;
+/** Which predicted crossings count for row r, from layer k−1's pre-activations z there (signs unapplied). */
+export type CrossingFilter = (r: number, z: Float64Array) => boolean;
 
 /**
- * For each row, `tests` random lines on which the row's predicted boundary is crossed (where `where` allows); a
- * short segment around each predicted crossing must hold a kink at the predicted place. Returns the fraction of
- * passed tests per row (1 when no testable crossing was found: nothing speaks against the row).
+ * TestHyperplane's analogue for a candidate deeper neuron: crossings tested, and the fraction that must hold a kink.
+ * A deeper boundary explored within one activation pattern looks like a layer-k boundary there and passes some.
+ */
+export const BOUNDARY_TESTS = 6;
+export const BOUNDARY_PASS = 0.75;
+
+/** Enough of a row's tests held a kink, and there was at least one test. */
+export function passes(h: BoundaryHits): boolean {
+  return h.tested > 0 && h.points.length >= BOUNDARY_PASS * h.tested;
+}
+
+/**
+ * For each row, `tests` random lines on which the row's predicted boundary is crossed; a short segment around each
+ * predicted crossing must hold a kink at the predicted place. Returns the fraction of passed tests per row (1 when
+ * no testable crossing was found: nothing speaks against the row).
  */
 export async function testBoundaries(
   ctx: ExtractContext,
@@ -42,9 +54,8 @@ export async function testBoundaries(
   signs: Int8Array,
   rows: { w: Float64Array; b: number; undetermined: number[] }[],
   tests = 3,
-  where?: CrossingFilter,
 ): Promise<number[]> {
-  const hits = await boundaryHits(ctx, known, signs, rows, tests, where);
+  const hits = await boundaryHits(ctx, known, signs, rows, tests);
   return hits.map((h) => (h.tested === 0 ? 1 : h.points.length / h.tested));
 }
 
@@ -85,9 +96,8 @@ export async function boundaryHits(
           }
           const tc = 0.5 * (lo + hi);
           // A partial row predicts its boundary only where its undetermined inputs are inactive.
-          const xc = Float64Array.from(ln.origin, (v, i) => v + tc * ln.dir[i]);
-          const zc = known.preActs(xc)[known.depth - 1];
-          if (row.undetermined.some((h) => signs[h] * zc[h] > 0) || (where && !where(r, xc, zc))) {
+          const zc = known.preActs(Float64Array.from(ln.origin, (v, i) => v + tc * ln.dir[i]))[known.depth - 1];
+          if (row.undetermined.some((h) => signs[h] * zc[h] > 0) || (where && !where(r, zc))) {
             prev = v;
             prevT = t;
             continue;
