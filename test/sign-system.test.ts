@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import { KnownLayers } from '../src/geometry/known.js';
 import { Tolerances } from '../src/geometry/tolerances.js';
 import type { ExtractContext } from '../src/extract/context.js';
-import { jointSigns, pointData, solveRow, solveSigns, type PointData, type RowEstimate, type SignEstimate } from '../src/extract/layer-solve.js';
+import { jointSigns, pointData, solveRow, solveSigns, withSigns, type PointData, type RowEstimate, type SignEstimate } from '../src/extract/layer-solve.js';
 import { walkBoundary, type WalkPoint } from '../src/extract/walk.js';
 import { preActivations } from '../src/network/forward.js';
 import { randomNetwork } from '../src/network/init.js';
@@ -110,15 +110,6 @@ function pointsOnBoundary(net: Network, j: number, rng: Rng, maxLines = 400, max
   return best.slice(0, maxPoints).map((a) => a.p);
 }
 
-/** Apply signs t_h to layer-1 data (ẑ → t·ẑ), as the extraction does once the signs are known. */
-function withSigns(points: PointData[], t: Int8Array, n: number): PointData[] {
-  return points.map((p) => ({
-    ...p,
-    z: Float64Array.from(p.z, (v, h) => v * t[h]),
-    grad: Float64Array.from(p.grad, (v, i) => v * t[Math.floor(i / n)]),
-  }));
-}
-
 /**
  * The true layer-2 row j at unit weight norm over the determined entries (those of `skip` — weights from layer-1
  * neurons never active at the points, which App. B cannot see (§5) — set to 0), and its bias on the same scale.
@@ -165,7 +156,6 @@ for (const { arch, seed, flips } of [
     const net = randomNetwork(arch, seed);
     const [L1] = net.layers;
     const H = L1.outDim;
-    const n = L1.inDim;
     const known = new KnownLayers([flipped(L1, flips)]);
     const rng = makeRng(seed, 5);
     const determined = new Array<boolean>(H).fill(false);
@@ -174,7 +164,7 @@ for (const { arch, seed, flips } of [
       const points = pointsOnBoundary(net, j, rng);
       assert.ok(points.length >= 3, `z${j}: only ${points.length} points found on its boundary`);
       const data = pointData(known, points);
-      const est = solveSigns(data, H, n, NULL_TOL);
+      const est = solveSigns(data, H, NULL_TOL);
       assert.equal(est.nullity, 1, `z${j}: layer 1 is not expansive, the null space should be one-dimensional; patterns ${patternsOf(net, points)}`);
       assert.ok(est.consistency < 1e-10, `z${j}: a layer-2 boundary must give a consistent system (s_min/s_max = ${est.consistency})`);
       for (let h = 0; h < H; h++) {
@@ -185,7 +175,7 @@ for (const { arch, seed, flips } of [
       }
       // With the signs corrected (t = −1 on the flipped rows), the row of z_j.
       const t = Int8Array.from({ length: H }, (_, h) => (flips.includes(h) ? -1 : 1));
-      const row = solveRow(withSigns(data, t, n), H, n, NULL_TOL);
+      const row = solveRow(withSigns(data, t), H, NULL_TOL);
       checkRow(net, j, row, points, 1e-8, `z${j}`);
       if (row.undetermined.length === 0) complete++;
     }
@@ -200,7 +190,6 @@ test('expansive 4-6-5-2: jointSigns over all layer-2 boundaries recovers exactly
   const net = randomNetwork(arch, 21);
   const [L1] = net.layers;
   const H = L1.outDim;
-  const n = L1.inDim;
   const known = new KnownLayers([flipped(L1, flips)]);
   const rng = makeRng(21, 5);
   const sets: { data: PointData[]; est: SignEstimate; points: WalkPoint[]; j: number }[] = [];
@@ -209,14 +198,14 @@ test('expansive 4-6-5-2: jointSigns over all layer-2 boundaries recovers exactly
     // z_j may have no boundary where the lines go (always on or always off there), or meet it in one region only.
     if (points.length < 3) continue;
     const data = pointData(known, points);
-    const est = solveSigns(data, H, n, NULL_TOL);
+    const est = solveSigns(data, H, NULL_TOL);
     assert.ok(est.consistency < 1e-10, `z${j}: inconsistent (${est.consistency})`);
     sets.push({ data, est, points, j });
   }
   assert.ok(sets.length >= 3, `only ${sets.length} layer-2 boundaries found`);
   // Six gradients in R^4 are dependent: a single boundary cannot fix the signs alone.
   assert.ok(sets.some((s) => s.est.nullity > 1), 'expected a null space of dimension > 1 for an expansive layer');
-  const t = jointSigns(sets, H, n);
+  const t = jointSigns(sets, H);
   for (let h = 0; h < H; h++) {
     const want = flips.includes(h) ? -1 : 1;
     assert.ok(Math.abs(t[h] - want) < 1e-6, `h${h}: t = ${t[h]}, expected ${want} (all: [${Array.from(t, (v) => v.toFixed(6))}])`);
@@ -225,7 +214,7 @@ test('expansive 4-6-5-2: jointSigns over all layer-2 boundaries recovers exactly
   const signs = Int8Array.from(t, (v) => (v < 0 ? -1 : 1));
   let complete = 0;
   for (const { data, j, points } of sets) {
-    const row = solveRow(withSigns(data, signs, n), H, n, NULL_TOL);
+    const row = solveRow(withSigns(data, signs), H, NULL_TOL);
     checkRow(net, j, row, points, 1e-8, `z${j}`);
     if (row.undetermined.length === 0) complete++;
   }
@@ -238,7 +227,6 @@ test('walked points: walkBoundary from a point on each layer-2 boundary, then so
   const net = randomNetwork(arch, 11);
   const [L1] = net.layers;
   const H = L1.outDim;
-  const n = L1.inDim;
   const known = new KnownLayers([flipped(L1, flips)]);
   const ctx: ExtractContext = {
     oracle: new CountingOracle(new LocalOracle(net)),
@@ -256,7 +244,7 @@ test('walked points: walkBoundary from a point on each layer-2 boundary, then so
     // Walked points are exact kinks (z_j = 0 to rounding); their normals are measured (Jacobian jumps).
     for (const p of walk.points) assert.ok(Math.abs(preActivations(net, p.x, 1)[1][j]) < 1e-12, `z${j}: a walked point is off B_z`);
     const data = pointData(known, walk.points);
-    const est = solveSigns(data, H, n, NULL_TOL);
+    const est = solveSigns(data, H, NULL_TOL);
     assert.ok(est.consistency < 1e-7, `z${j}: walked points give an inconsistent system (${est.consistency})`);
     for (let h = 0; h < H; h++) {
       if (!est.varying[h]) continue;
@@ -265,7 +253,7 @@ test('walked points: walkBoundary from a point on each layer-2 boundary, then so
       determined[h] = true;
     }
     const t = Int8Array.from({ length: H }, (_, h) => (flips.includes(h) ? -1 : 1));
-    const row = solveRow(withSigns(data, t, n), H, n, NULL_TOL);
+    const row = solveRow(withSigns(data, t), H, NULL_TOL);
     checkRow(net, j, row, walk.points, 1e-6, `z${j} (walked)`);
   }
   assert.ok(determined.some(Boolean));
@@ -329,7 +317,7 @@ test('a layer-3 boundary is not a layer-2 boundary: its points give an inconsist
     }
     const layer2Patterns = new Set([...patterns2].map((k) => k.split('|')[1]));
     if (points.length < 6 || layer2Patterns.size < 2) continue;
-    const est = solveSigns(pointData(known, points), H, n, NULL_TOL);
+    const est = solveSigns(pointData(known, points), H, NULL_TOL);
     assert.ok(est.consistency > 1e-6, `u${u}: ${points.length} points in ${layer2Patterns.size} layer-2 regions look like a layer-2 boundary (s_min/s_max = ${est.consistency})`);
     tested++;
   }

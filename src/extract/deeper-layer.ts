@@ -8,7 +8,7 @@ import type { BoundaryPoint } from './boundary-points.js';
 import { report, type ExtractContext } from './context.js';
 import type { Unresolved } from './result.js';
 import type { Row } from './first-layer.js';
-import { jointSigns, pointData, solveRow, solveSigns, type PointData, type RowEstimate, type SignEstimate } from './layer-solve.js';
+import { jointSigns, makePointData, pointData, solveRow, solveSigns, withSigns, type PointData, type RowEstimate, type SignEstimate } from './layer-solve.js';
 import { refineDeeperRows } from './refine-deeper.js';
 import { BOUNDARY_PASS, BOUNDARY_TESTS, boundaryHits, passes, testBoundaries } from './test-boundary.js';
 import { walkBoundary } from './walk.js';
@@ -25,7 +25,6 @@ export interface LayerResult {
 interface Explored {
   points: PointData[];
   est: SignEstimate;
-  crossed: number;
 }
 
 /** Singular values below this (relative) span the numerical null space of a layer system. */
@@ -37,6 +36,20 @@ function nullTol(ctx: ExtractContext): number {
 function consistencyTol(ctx: ExtractContext): number {
   return ctx.tol.precision === 'float64' ? 1e-7 : 1e-2;
 }
+
+/** A coefficient above this (relative to the largest) marks its layer-(k−1) neuron active at the point. */
+function activeTol(ctx: ExtractContext): number {
+  return ctx.tol.precision === 'float64' ? 1e-4 : 1e-1;
+}
+
+/**
+ * A single point's system must separate its solution this well (relative singular value) to be used without a walk:
+ * the measured normal's error (~1e-9) then moves the row by ≤ ~1e-6, within the duplicate tolerance.
+ */
+const SEPARATION = 1e-3;
+
+/** Single points instead of walks when the input is at least this many times wider than layer k−1 (plus one). */
+const SINGLE_POINT_RATIO = 4;
 
 /** Walks per neuron aimed at the layer-(k−1) neurons never active where its boundary was explored. */
 const COMPLETE_WALKS = 6;
@@ -56,31 +69,27 @@ function nearestTo(points: PointData[], h: number, n: number): PointData | undef
   return best;
 }
 
-/** Signs of layer k−1 from the explored boundaries: votes of γ/β when each boundary fixed them alone, else jointly. */
-function layerSigns(explored: Explored[], H: number, n: number): Float64Array {
+/**
+ * Signs of layer k−1 from the explored boundaries: when each boundary fixed them alone, votes of γ/β (h crossed)
+ * and of activity (h on one side, with a coefficient clearly not zero: active there); else jointly.
+ */
+function layerSigns(explored: Explored[], H: number, activeMin: number): Float64Array {
   const score = new Float64Array(H);
   if (explored.every((e) => e.est.nullity === 1)) {
     for (const e of explored) {
       for (let h = 0; h < H; h++) {
         const r = e.est.ratio[h];
         if (Number.isFinite(r) && Math.abs(Math.abs(r) - 1) < 0.05) score[h] += Math.sign(r) * e.est.weight[h];
+        const a = e.est.activity[h];
+        if (Math.abs(a) > activeMin) score[h] += a;
       }
     }
   } else if (explored.length > 0) {
-    jointSigns(explored.map((e) => ({ data: e.points, est: e.est })), H, n).forEach((t, h) => {
+    jointSigns(explored.map((e) => ({ data: e.points, est: e.est })), H).forEach((t, h) => {
       if (Number.isFinite(t) && Math.abs(Math.abs(t) - 1) < 0.05) score[h] = t;
     });
   }
   return score;
-}
-
-/** Apply signs to a boundary's point data (ẑ → t·ẑ). */
-function withSigns(points: PointData[], signs: Int8Array, n: number): PointData[] {
-  return points.map((p) => ({
-    ...p,
-    z: Float64Array.from(p.z, (v, h) => v * signs[h]),
-    grad: Float64Array.from(p.grad, (v, i) => v * signs[Math.floor(i / n)]),
-  }));
 }
 
 /** |z(x)| relative to its terms, for a row over layer k−1's activations: ≈ 0 when x lies on B_z. */
@@ -105,41 +114,51 @@ export async function findLayer(ctx: ExtractContext, known: KnownLayers, pool: B
   let signs = new Int8Array(H).fill(1);
   // Neurons found so far: the explored boundaries that belong to one neuron, and its row from all their points.
   const neurons: { members: number[]; row: RowEstimate }[] = [];
-  const solveNeuron = (members: number[]) => solveRow(members.flatMap((m) => withSigns(explored[m].points, signs, n)), H, n, nullTol(ctx));
   const addToNeurons = (i: number) => {
-    const own = solveRow(withSigns(explored[i].points, signs, n), H, n, nullTol(ctx));
+    const own = solveRow(withSigns(explored[i].points, signs), H, nullTol(ctx));
     const match = neurons.find((nr) => samePartialRow(nr.row, own, dupTol));
     if (match) {
       match.members.push(i);
-      match.row = solveNeuron(match.members);
+      match.row = unionRow(match.row, own);
     } else {
       neurons.push({ members: [i], row: own });
     }
   };
+  // Single points also accept deeper boundaries (within one layer-k pattern a layer-(k+1) boundary is a layer-k
+  // one); only the boundary tests reject those. A walk rejects them early (they bend where no known boundary is),
+  // at (3H + 6) steps of ~2n queries: single points are used where that is dear, an input much wider than layer k−1.
+  const singlePoints = n >= SINGLE_POINT_RATIO * (H + 1);
   let done = 0;
   for (const p of candidates) {
     done++;
     const zAt = known.preActs(p.x)[last].map((v, h) => v * signs[h]);
     if (neurons.some((nr) => onBoundary(nr.row, zAt, dupTol))) continue;
     report(ctx, `layer ${k}`, `${neurons.length} neurons, exploring a boundary (${deeper.length} deeper points)`, done, candidates.length);
-    const walk = await walkBoundary(ctx, known, { x: p.x, normal: p.normal }, 3 * H + 6);
-    if (walk.points.length < 2) {
-      stuck.push(p);
-      continue;
+    let data = pointData(known, [p]);
+    let est = solveSigns(data, H, nullTol(ctx));
+    // Layer k−1's gradients independent at p (no wider than the input): p's normal alone gives the row on the
+    // active neurons and their signs (activity), no walk needed. Otherwise walk across layer-(k−1) boundaries.
+    const alone = singlePoints && est.nullity === 1 && est.consistency < consistencyTol(ctx) && est.separation > SEPARATION;
+    if (!alone) {
+      const walk = await walkBoundary(ctx, known, { x: p.x, normal: p.normal }, 3 * H + 6);
+      if (walk.points.length < 2) {
+        stuck.push(p);
+        continue;
+      }
+      data = pointData(known, walk.points);
+      est = solveSigns(data, H, nullTol(ctx));
+      if (!(est.consistency < consistencyTol(ctx))) {
+        deeper.push(p);
+        continue;
+      }
     }
-    const data = pointData(known, walk.points);
-    const est = solveSigns(data, H, n, nullTol(ctx));
-    if (!(est.consistency < consistencyTol(ctx))) {
-      deeper.push(p);
-      continue;
-    }
-    explored.push({ points: data, est, crossed: walk.crossed.size });
+    explored.push({ points: data, est });
     starts.push(p);
     // The joint sign system grows with every walk: re-solve it when the number of walks doubles (the final solve
     // after the loop regroups anyway); the per-boundary votes are cheap and are taken every time.
     const cheap = explored.every((e) => e.est.nullity === 1);
     const due = cheap || (explored.length & (explored.length - 1)) === 0;
-    const next = due ? Int8Array.from(layerSigns(explored, H, n), (t) => (t < 0 ? -1 : 1)) : signs;
+    const next = due ? Int8Array.from(layerSigns(explored, H, activeTol(ctx)), (t) => (t < 0 ? -1 : 1)) : signs;
     if (next.some((t, h) => t !== signs[h])) {
       // New signs change every row: regroup from scratch.
       signs = next;
@@ -150,7 +169,7 @@ export async function findLayer(ctx: ExtractContext, known: KnownLayers, pool: B
     }
   }
 
-  const final = Int8Array.from(layerSigns(explored, H, n), (t) => (t < 0 ? -1 : 1));
+  const final = Int8Array.from(layerSigns(explored, H, activeTol(ctx)), (t) => (t < 0 ? -1 : 1));
   if (final.some((t, h) => t !== signs[h])) {
     signs = final;
     neurons.length = 0;
@@ -167,7 +186,7 @@ export async function findLayer(ctx: ExtractContext, known: KnownLayers, pool: B
     });
     found = found.filter((_, i) => pass[i]);
     const keep = new Set(found.flatMap((f) => f.members));
-    signs = Int8Array.from(layerSigns(explored.filter((_, i) => keep.has(i)), H, n), (t) => (t < 0 ? -1 : 1));
+    signs = Int8Array.from(layerSigns(explored.filter((_, i) => keep.has(i)), H, activeTol(ctx)), (t) => (t < 0 ? -1 : 1));
   };
   const fractions = await testBoundaries(ctx, known, signs, neurons.map((nr) => nr.row), BOUNDARY_TESTS);
   drop(fractions.map((f) => f >= BOUNDARY_PASS));
@@ -175,7 +194,7 @@ export async function findLayer(ctx: ExtractContext, known: KnownLayers, pool: B
   // Complete each neuron: weights of layer-(k−1) neurons never active where its boundary was explored get walks
   // aimed at exactly those.
   for (const f of found) {
-    let row = solveRow(withSigns(f.points, signs, n), H, n, nullTol(ctx));
+    let row = solveRow(withSigns(f.points, signs), H, nullTol(ctx));
     const used = new Set<PointData>();
     let origins = f.points;
     for (let attempt = 0; attempt < COMPLETE_WALKS && row.undetermined.length > 0; attempt++) {
@@ -195,16 +214,31 @@ export async function findLayer(ctx: ExtractContext, known: KnownLayers, pool: B
       const more = pointData(known, extra.points.slice(1));
       f.points = f.points.concat(more);
       origins = origins.concat(more);
-      row = solveRow(withSigns(f.points, signs, n), H, n, nullTol(ctx));
+      row = solveRow(withSigns(f.points, signs), H, nullTol(ctx));
     }
   }
-  let rows = found.map((f) => solveRow(withSigns(f.points, signs, n), H, n, nullTol(ctx)));
+  // Two neurons first seen at points with disjoint active sets could not be matched; completed, they can.
+  const merged: typeof found = [];
+  let rows: RowEstimate[] = [];
+  for (const f of found) {
+    const row = solveRow(withSigns(f.points, signs), H, nullTol(ctx));
+    const i = rows.findIndex((r) => samePartialRow(r, row, dupTol));
+    if (i < 0) {
+      merged.push(f);
+      rows.push(row);
+      continue;
+    }
+    const m = merged[i];
+    merged[i] = { members: m.members.concat(f.members), points: m.points.concat(f.points), partial: m.partial && f.partial };
+    rows[i] = solveRow(withSigns(merged[i].points, signs), H, nullTol(ctx));
+  }
+  found = merged;
   const pass = await retestPartialRows(ctx, known, signs, rows, found);
   drop(pass);
-  rows = found.map((f) => solveRow(withSigns(f.points, signs, n), H, n, nullTol(ctx)));
+  rows = found.map((f) => solveRow(withSigns(f.points, signs), H, nullTol(ctx)));
   rows = await refineDeeperRows(ctx, known, signs, rows);
 
-  const score = layerSigns(explored.filter((_, i) => found.some((f) => f.members.includes(i))), H, n);
+  const score = layerSigns(explored.filter((_, i) => found.some((f) => f.members.includes(i))), H, activeTol(ctx));
   const unsigned = Array.from(score.keys()).filter((h) => score[h] === 0);
   if (unsigned.length > 0) {
     unresolved.push({ layer: k - 1, reason: `sign of neuron(s) ${unsigned.join(', ')} undetermined: no layer-${k} boundary was seen crossing them` });
@@ -240,7 +274,7 @@ function predictedPoint(known: KnownLayers, signs: Int8Array, row: RowEstimate, 
     for (let i = 0; i < n; i++) g[i] += row.w[h] * signs[h] * grad[last][h * n + i];
   }
   const gn = norm(g) || 1;
-  return { x, normal: g.map((v) => v / gn), z: z[last], grad: grad[last] };
+  return makePointData(x, g.map((v) => v / gn), z[last], grad[last]);
 }
 
 /** A layer-k row's pre-activation from layer k−1's signed pre-activations. */
@@ -285,6 +319,25 @@ async function retestPartialRows(
 function onBoundary(row: RowEstimate, zSigned: Float64Array, tol: number): boolean {
   for (const h of row.undetermined) if (zSigned[h] > 0) return false;
   return valueResidual(row, zSigned) < tol;
+}
+
+/**
+ * One neuron's row from two partial estimates that agree on their common weights: the first's, with the weights only
+ * the second determined, at the first's scale. Used while grouping; the neuron's final row solves all its points.
+ */
+function unionRow(a: RowEstimate, b: RowEstimate): RowEstimate {
+  const both = (h: number) => !a.undetermined.includes(h) && !b.undetermined.includes(h);
+  let num = 0;
+  let den = 0;
+  for (let h = 0; h < a.w.length; h++) {
+    if (!both(h)) continue;
+    num += a.w[h] * b.w[h];
+    den += b.w[h] * b.w[h];
+  }
+  const lambda = den > 0 ? num / den : 1;
+  const w = Float64Array.from(a.w, (v, h) => (a.undetermined.includes(h) && !b.undetermined.includes(h) ? lambda * b.w[h] : v));
+  const s = norm(w) || 1;
+  return { w: w.map((v) => v / s), b: a.b / s, undetermined: a.undetermined.filter((h) => b.undetermined.includes(h)), consistency: Math.max(a.consistency, b.consistency) };
 }
 
 /**

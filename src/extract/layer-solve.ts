@@ -9,7 +9,7 @@
 //     s_p g_p = Σ_h W_zh [ẑ_h(p) > 0] ∇ẑ_h(p)                                              (pass 2)
 // gives z's row; its bias follows from z(p) = 0. A neuron h with σ constant along the walk contributes one
 // unknown c_h (pass 1); one never active at z's points leaves W_zh undetermined (§5).
-import { Matrix } from 'ml-matrix';
+import { Matrix, QrDecomposition } from 'ml-matrix';
 import { lstsqSvd, normalizeColumns, svd } from '../linalg/solve.js';
 import type { KnownLayers } from '../geometry/known.js';
 import type { WalkPoint } from './walk.js';
@@ -21,14 +21,53 @@ export interface PointData {
   z: Float64Array;
   /** ∇ẑ of layer k−1 at x, H × n row-major. */
   grad: Float64Array;
+  /**
+   * `grad` and `normal` in the coordinates of an orthonormal basis of their span (d ≤ H + 1 numbers per vector
+   * instead of n): the point's n equations below, rotated by that basis, are the same system with d rows, so a
+   * 784-input network's systems shrink ~(n / (H + 1))-fold at no loss of precision (Householder QR).
+   */
+  coords: { d: number; grad: Float64Array; normal: Float64Array };
+}
+
+/** A point's data from its ẑ and ∇ẑ of layer k−1 (H × n) and its measured normal. */
+export function makePointData(x: Float64Array, normal: Float64Array, z: Float64Array, grad: Float64Array): PointData {
+  const H = z.length;
+  const n = x.length;
+  if (n <= H + 1) return { x, normal, z, grad, coords: { d: n, grad, normal } };
+  const M = new Matrix(n, H + 1);
+  for (let r = 0; r < n; r++) {
+    for (let h = 0; h < H; h++) M.set(r, h, grad[h * n + r]);
+    M.set(r, H, normal[r]);
+  }
+  // M = Q R with Q's columns orthonormal: R's columns are the coordinates of M's columns.
+  const R = new QrDecomposition(M).upperTriangularMatrix;
+  const d = H + 1;
+  const cg = new Float64Array(H * d);
+  const cn = new Float64Array(d);
+  for (let r = 0; r < d; r++) {
+    for (let h = 0; h < H; h++) cg[h * d + r] = R.get(r, h);
+    cn[r] = R.get(r, H);
+  }
+  return { x, normal, z, grad, coords: { d, grad: cg, normal: cn } };
 }
 
 export function pointData(known: KnownLayers, points: WalkPoint[]): PointData[] {
   const last = known.depth - 1;
   return points.map((p) => {
     const { z, grad } = known.localGradients(p.x);
-    return { x: p.x, normal: p.normal, z: z[last], grad: grad[last] };
+    return makePointData(p.x, p.normal, z[last], grad[last]);
   });
+}
+
+/** Signs applied to a boundary's point data (ẑ_h → t_h·ẑ_h, and its gradient). */
+export function withSigns(points: PointData[], signs: Int8Array): PointData[] {
+  const flip = (g: Float64Array, dim: number) => Float64Array.from(g, (v, i) => v * signs[Math.floor(i / dim)]);
+  return points.map((p) => ({
+    ...p,
+    z: Float64Array.from(p.z, (v, h) => v * signs[h]),
+    grad: flip(p.grad, p.x.length),
+    coords: { ...p.coords, grad: flip(p.coords.grad, p.coords.d) },
+  }));
 }
 
 /**
@@ -37,7 +76,7 @@ export function pointData(known: KnownLayers, points: WalkPoint[]): PointData[] 
  * linearly dependent (an expansive layer), the numerical null space also holds trivial solutions with s = 0;
  * the returned vector is the null-space vector orthogonal to them. Reports s_min/s_max (consistency).
  */
-function nullVector(A: Matrix, scaleCols: number, nullTol: number): { v: Float64Array; rel: number; nullity: number } {
+function nullVector(A: Matrix, scaleCols: number, nullTol: number): { v: Float64Array; rel: number; nullity: number; separation: number } {
   const cols = A.columns;
   const scales = normalizeColumns(A);
   const { s, V } = svd(A);
@@ -58,7 +97,13 @@ function nullVector(A: Matrix, scaleCols: number, nullTol: number): { v: Float64
     for (let r = 0; r < cols; r++) v[r] += coeffs[j] * V.get(r, c);
   });
   for (let r = 0; r < cols; r++) v[r] /= scales[r];
-  return { v, rel, nullity: basis.length };
+  const outside = s[k - basis.length];
+  return { v, rel, nullity: basis.length, separation: outside === undefined ? 0 : outside / (s[0] || 1) };
+}
+
+/** Rows of a system over these points: d per point. */
+function totalRows(data: PointData[]): number {
+  return data.reduce((t, p) => t + p.coords.d, 0);
 }
 
 export interface SignEstimate {
@@ -72,14 +117,27 @@ export interface SignEstimate {
   nullity: number;
   /** Relative confidence weight |β_h| / max|β|. */
   weight: Float64Array;
+  /**
+   * For each h on one side of its boundary at every point (σ_h constant): σ_h·|c_h| relative to the largest
+   * coefficient of the system, NaN for varying h. With
+   * nullity 1 the coefficients are unique, so c_h ≠ 0 means h is active there, hence t_h = σ_h; c_h = 0 means
+   * inactive (or W_zh = 0). This gives the signs of a layer no wider than the input from single points (Carlini et
+   * al. 2020, contractive case), without walking across any boundary.
+   */
+  activity: Float64Array;
   /** Coefficient of ∇ẑ_h as a function of σ: [coef(σ = −1), coef(σ = +1)] (NaN = unknown), for the provisional value. */
   coef: [number, number][];
   bias: number;
   /** s_min/s_max of the system (≈ 1e-15 for a layer-k boundary, large for a deeper one). */
   consistency: number;
+  /**
+   * The smallest singular value outside the null space, relative: how well the solution is separated from the
+   * others (small when layer k−1's gradients are nearly dependent, so that measurement noise moves it far).
+   */
+  separation: number;
 }
 
-export function solveSigns(data: PointData[], H: number, n: number, nullTol: number): SignEstimate {
+export function solveSigns(data: PointData[], H: number, nullTol: number): SignEstimate {
   const m = data.length;
   const varying = new Array<boolean>(H);
   const constSign = new Array<number>(H);
@@ -94,22 +152,31 @@ export function solveSigns(data: PointData[], H: number, n: number, nullTol: num
     colOf.push(cols);
     cols += varying[h] ? 2 : 1;
   }
-  const A = new Matrix(m * n, cols + m);
+  const A = new Matrix(totalRows(data), cols + m);
+  let r0 = 0;
   data.forEach((p, i) => {
+    const { d, grad, normal } = p.coords;
     for (let h = 0; h < H; h++) {
       const sg = Math.sign(p.z[h]);
-      for (let r = 0; r < n; r++) {
-        const g = p.grad[h * n + r];
-        A.set(i * n + r, colOf[h], g);
-        if (varying[h]) A.set(i * n + r, colOf[h] + 1, sg * g);
+      for (let r = 0; r < d; r++) {
+        const g = grad[h * d + r];
+        A.set(r0 + r, colOf[h], g);
+        if (varying[h]) A.set(r0 + r, colOf[h] + 1, sg * g);
       }
     }
-    for (let r = 0; r < n; r++) A.set(i * n + r, cols + i, -p.normal[r]);
+    for (let r = 0; r < d; r++) A.set(r0 + r, cols + i, -normal[r]);
+    r0 += d;
   });
-  const { v, rel, nullity } = nullVector(A, m, nullTol);
+  const { v, rel, nullity, separation } = nullVector(A, m, nullTol);
   const ratio = new Float64Array(H).fill(NaN);
   const weight = new Float64Array(H);
+  const activity = new Float64Array(H).fill(NaN);
   const coef: [number, number][] = [];
+  let maxCoef = 0;
+  for (let h = 0; h < H; h++) {
+    maxCoef = Math.max(maxCoef, Math.abs(v[colOf[h]]));
+    if (varying[h]) maxCoef = Math.max(maxCoef, Math.abs(v[colOf[h] + 1]));
+  }
   let maxBeta = 0;
   for (let h = 0; h < H; h++) if (varying[h]) maxBeta = Math.max(maxBeta, Math.abs(v[colOf[h] + 1]));
   for (let h = 0; h < H; h++) {
@@ -122,6 +189,7 @@ export function solveSigns(data: PointData[], H: number, n: number, nullTol: num
     } else {
       const c = v[colOf[h]];
       coef.push(constSign[h] > 0 ? [0, c] : [c, 0]);
+      activity[h] = maxCoef > 0 ? (constSign[h] * Math.abs(c)) / maxCoef : 0;
     }
   }
   // Bias: z(p) = Σ_h coef_h(σ_hp) ẑ_h(p) + b = 0 at every point.
@@ -131,7 +199,7 @@ export function solveSigns(data: PointData[], H: number, n: number, nullTol: num
   const beta = new Float64Array(H);
   for (let h = 0; h < H; h++) if (varying[h]) beta[h] = v[colOf[h] + 1];
   const pointScales = v.slice(cols, cols + m);
-  return { ratio, weight, coef, bias, consistency: rel, beta, pointScales, varying, nullity };
+  return { ratio, weight, activity, coef, bias, consistency: rel, separation, beta, pointScales, varying, nullity };
 }
 
 function provisionalSum(coef: [number, number][], z: Float64Array): number {
@@ -157,18 +225,21 @@ export interface RowEstimate {
 }
 
 /** Pass 2: z's row, with the signs of layer k−1 already applied (ẑ = z). */
-export function solveRow(data: PointData[], H: number, n: number, nullTol: number): RowEstimate {
+export function solveRow(data: PointData[], H: number, nullTol: number): RowEstimate {
   const m = data.length;
   const active: number[] = [];
   const undetermined: number[] = [];
   for (let h = 0; h < H; h++) (data.some((p) => p.z[h] > 0) ? active : undetermined).push(h);
-  const A = new Matrix(m * n, active.length + m);
+  const A = new Matrix(totalRows(data), active.length + m);
+  let r0 = 0;
   data.forEach((p, i) => {
+    const { d, grad, normal } = p.coords;
     active.forEach((h, c) => {
       if (p.z[h] <= 0) return;
-      for (let r = 0; r < n; r++) A.set(i * n + r, c, p.grad[h * n + r]);
+      for (let r = 0; r < d; r++) A.set(r0 + r, c, grad[h * d + r]);
     });
-    for (let r = 0; r < n; r++) A.set(i * n + r, active.length + i, -p.normal[r]);
+    for (let r = 0; r < d; r++) A.set(r0 + r, active.length + i, -normal[r]);
+    r0 += d;
   });
   const { v, rel } = nullVector(A, m, nullTol);
   const w = new Float64Array(H);
@@ -192,7 +263,7 @@ export function solveRow(data: PointData[], H: number, n: number, nullTol: numbe
  *   Σ_{h varying} β_h t_h ∇ẑ_h(p) + Σ_{h constant} c_h ∇ẑ_h(p) = s_p g_p − Σ_{h varying} β_h σ_hp ∇ẑ_h(p)
  * is linear in the shared t_h and each boundary's own c_h. Returns t_h (≈ ±1; NaN when no boundary crossed h).
  */
-export function jointSigns(sets: { data: PointData[]; est: SignEstimate }[], H: number, n: number): Float64Array {
+export function jointSigns(sets: { data: PointData[]; est: SignEstimate }[], H: number): Float64Array {
   const constCols: number[][] = [];
   let cols = H;
   for (const { est } of sets) {
@@ -200,16 +271,17 @@ export function jointSigns(sets: { data: PointData[]; est: SignEstimate }[], H: 
     for (let h = 0; h < H; h++) cc.push(est.varying[h] ? -1 : cols++);
     constCols.push(cc);
   }
-  const rows = sets.reduce((t, e) => t + e.data.length * n, 0);
+  const rows = sets.reduce((t, e) => t + totalRows(e.data), 0);
   const A = new Matrix(rows, cols);
   const y = new Matrix(rows, 1);
   let r0 = 0;
   sets.forEach(({ data, est }, z) => {
     data.forEach((p, i) => {
-      for (let r = 0; r < n; r++) {
-        let rhs = est.pointScales[i] * p.normal[r];
+      const { d, grad, normal } = p.coords;
+      for (let r = 0; r < d; r++) {
+        let rhs = est.pointScales[i] * normal[r];
         for (let h = 0; h < H; h++) {
-          const g = p.grad[h * n + r];
+          const g = grad[h * d + r];
           if (est.varying[h]) {
             A.set(r0 + r, h, A.get(r0 + r, h) + est.beta[h] * g);
             rhs -= est.beta[h] * Math.sign(p.z[h]) * g;
@@ -219,7 +291,7 @@ export function jointSigns(sets: { data: PointData[]; est: SignEstimate }[], H: 
         }
         y.set(r0 + r, 0, rhs);
       }
-      r0 += n;
+      r0 += d;
     });
   });
   const t = lstsqSvd(A, y, 1e-10).x.getColumn(0).slice(0, H);

@@ -6,10 +6,8 @@ import type { KnownLayers } from '../geometry/known.js';
 import { randomLines } from './boundary-points.js';
 import type { ExtractContext } from './context.js';
 
-/** Predicted pre-activation of a layer-k row along a line, from the known layers (last one with signs applied). */
-function predicted(known: KnownLayers, signs: Int8Array, w: Float64Array, b: number, ln: Line, t: number): number {
-  const x = Float64Array.from(ln.origin, (v, i) => v + t * ln.dir[i]);
-  const z = known.preActs(x)[known.depth - 1];
+/** Predicted pre-activation of a layer-k row from layer k−1's pre-activations z (signs not yet applied). */
+function predicted(signs: Int8Array, w: Float64Array, b: number, z: Float64Array): number {
   let s = b;
   for (let h = 0; h < w.length; h++) {
     const a = signs[h] * z[h];
@@ -78,25 +76,27 @@ export async function boundaryHits(
     let found = 0;
     for (let attempt = 0; attempt < 12 * tests && found < tests; attempt++) {
       const [ln] = randomLines(ctx, 1, LINE_ZOOMS[attempt % LINE_ZOOMS.length]);
+      const zAt = known.alongLine(ln.origin, ln.dir);
+      const value = (t: number) => predicted(signs, row.w, row.b, zAt(t));
       const grid = 64;
       let prevT = ln.t0;
-      let prev = predicted(known, signs, row.w, row.b, ln, prevT);
+      let prev = value(prevT);
       for (let g = 1; g <= grid; g++) {
         const t = ln.t0 + ((ln.t1 - ln.t0) * g) / grid;
-        const v = predicted(known, signs, row.w, row.b, ln, t);
+        const v = value(t);
         if (Math.sign(v) !== Math.sign(prev) && prev !== 0) {
           // Bisection on the prediction (no queries).
           let lo = prevT;
           let hi = t;
           for (let it = 0; it < 60; it++) {
             const mid = 0.5 * (lo + hi);
-            const vm = predicted(known, signs, row.w, row.b, ln, mid);
+            const vm = value(mid);
             if (Math.sign(vm) === Math.sign(prev)) lo = mid;
             else hi = mid;
           }
           const tc = 0.5 * (lo + hi);
           // A partial row predicts its boundary only where its undetermined inputs are inactive.
-          const zc = known.preActs(Float64Array.from(ln.origin, (v, i) => v + tc * ln.dir[i]))[known.depth - 1];
+          const zc = zAt(tc);
           if (row.undetermined.some((h) => signs[h] * zc[h] > 0) || (where && !where(r, zc))) {
             prev = v;
             prevT = t;

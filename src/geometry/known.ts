@@ -1,7 +1,7 @@
 // What the extraction already knows: hidden layers 1..k (the last possibly with unknown signs, which do not move
 // any boundary). Gives pre-activations, local gradients, ClosestBoundary (seed 001 §4.3) and whether a boundary
 // point is explained by a known neuron.
-import { forward, preActivations } from '../network/forward.js';
+import { forward, layerForward, preActivations } from '../network/forward.js';
 import type { Layer, Network } from '../network/types.js';
 import { dot, norm } from '../linalg/vec.js';
 
@@ -23,6 +23,21 @@ export class KnownLayers {
   /** Pre-activations of every known layer at one point. */
   preActs(x: Float64Array): Float64Array[] {
     return preActivations(this.net, x, 1);
+  }
+
+  /**
+   * Pre-activations of the last known layer along the line origin + t·dir. The first layer is affine in t, so it is
+   * evaluated once for the line: each t then costs the deeper layers only (no pass over the n inputs).
+   */
+  alongLine(origin: Float64Array, dir: Float64Array): (t: number) => Float64Array {
+    const [first, ...rest] = this.layers;
+    const a = layerForward(first, origin, 1, false);
+    const c = layerForward({ ...first, b: new Float64Array(first.outDim) }, dir, 1, false);
+    return (t) => {
+      const z = Float64Array.from(a, (v, j) => v + t * c[j]);
+      if (rest.length === 0) return z;
+      return forward({ layers: rest, activation: 'relu' }, z.map((v) => (v < 0 ? 0 : v)), 1);
+    };
   }
 
   /** Post-ReLU activations of the last known layer for n points (its signs must be known). */
