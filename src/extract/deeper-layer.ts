@@ -132,31 +132,35 @@ export async function findLayer(ctx: ExtractContext, known: KnownLayers, pool: B
   // one); only the boundary tests reject those. A walk rejects them early (they bend where no known boundary is),
   // at (3H + 6) steps of ~2n queries: single points are used where that is dear, an input wider than layer k−1.
   const singlePoints = n >= SINGLE_POINT_RATIO * (H + 1);
+  const alone = (p: BoundaryPoint): Explored | null => {
+    const points = pointData(known, [p]);
+    const est = solveSigns(points, H, nullTol(ctx));
+    return est.nullity === 1 && est.consistency < consistencyTol(ctx) && est.separation > SEPARATION ? { points, est } : null;
+  };
   let done = 0;
   for (const p of candidates) {
     done++;
     const zAt = known.preActs(p.x)[last].map((v, h) => v * signs[h]);
     if (neurons.some((nr) => onBoundary(nr.row, zAt, dupTol))) continue;
     report(ctx, `layer ${k}`, `${neurons.length} neurons, exploring a boundary (${deeper.length} deeper points)`, done, candidates.length);
-    let data = pointData(known, [p]);
-    let est = solveSigns(data, H, nullTol(ctx));
-    // Layer k−1's gradients independent at p (no wider than the input): p's normal alone gives the row on the
-    // active neurons and their signs (activity), no walk needed. Otherwise walk across layer-(k−1) boundaries.
-    const alone = singlePoints && est.nullity === 1 && est.consistency < consistencyTol(ctx) && est.separation > SEPARATION;
-    if (!alone) {
+    // Layer k−1's gradients independent at p: p's normal alone gives the row on the active neurons and their signs
+    // (activity), no walk needed. Otherwise walk across layer-(k−1) boundaries.
+    let entry = singlePoints ? alone(p) : null;
+    if (!entry) {
       const walk = await walkBoundary(ctx, known, { x: p.x, normal: p.normal }, 3 * H + 6);
       if (walk.points.length < 2) {
         stuck.push(p);
         continue;
       }
-      data = pointData(known, walk.points);
-      est = solveSigns(data, H, nullTol(ctx));
+      const data = pointData(known, walk.points);
+      const est = solveSigns(data, H, nullTol(ctx));
       if (!(est.consistency < consistencyTol(ctx))) {
         deeper.push(p);
         continue;
       }
+      entry = { points: data, est };
     }
-    explored.push({ points: data, est });
+    explored.push(entry);
     starts.push(p);
     // The joint sign system grows with every walk: re-solve it when the number of walks doubles (the final solve
     // after the loop regroups anyway); the per-boundary votes are cheap and are taken every time.

@@ -119,10 +119,9 @@ export interface SignEstimate {
   weight: Float64Array;
   /**
    * For each h on one side of its boundary at every point (σ_h constant): σ_h·|c_h| relative to the largest
-   * coefficient of the system, NaN for varying h. With
-   * nullity 1 the coefficients are unique, so c_h ≠ 0 means h is active there, hence t_h = σ_h; c_h = 0 means
-   * inactive (or W_zh = 0). This gives the signs of a layer no wider than the input from single points (Carlini et
-   * al. 2020, contractive case), without walking across any boundary.
+   * coefficient of the system, NaN for varying h. With nullity 1 the coefficients are unique, so c_h ≠ 0 means h is
+   * active there, hence t_h = σ_h; c_h = 0 means inactive (or W_zh = 0). This gives the signs of a layer no wider
+   * than the input from single points (Carlini et al. 2020, contractive case), without walking across any boundary.
    */
   activity: Float64Array;
   /** Coefficient of ∇ẑ_h as a function of σ: [coef(σ = −1), coef(σ = +1)] (NaN = unknown), for the provisional value. */

@@ -51,7 +51,6 @@ export function lstsqSvd(A: Matrix, B: Matrix, rcond = 1e-12): { x: Matrix; rank
   return { x, rank, singularValues: s };
 }
 
-/** Singular values (descending) and right singular vectors of A. */
 /**
  * Scale every column of A to unit norm, in place (a zero column stays zero); returns the norms. A solution v of the
  * scaled system gives v_j / norm_j for the original one: the SVD then sees comparable columns.
@@ -67,6 +66,7 @@ export function normalizeColumns(A: Matrix): Float64Array {
   return norms;
 }
 
+/** Singular values (descending) and right singular vectors of A. */
 export function svd(A: Matrix): { s: number[]; V: Matrix; U: Matrix } {
   const d = new SingularValueDecomposition(A, { autoTranspose: true });
   return { s: d.diagonal, V: d.rightSingularVectors, U: d.leftSingularVectors };
