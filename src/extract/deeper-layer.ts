@@ -59,11 +59,11 @@ const SINGLE_POINT_RATIO = 1.5;
 const COMPLETE_WALKS = 6;
 
 /** The point nearest to layer-(k−1) neuron h's boundary (distance |ẑ_h| / |∇ẑ_h|, inside the point's region). */
-function nearestTo(points: PointData[], h: number, n: number): PointData | undefined {
+function nearestTo(points: PointData[], h: number): PointData | undefined {
   let best: PointData | undefined;
   let bestD = Infinity;
   for (const p of points) {
-    const g = norm(p.grad.subarray(h * n, (h + 1) * n));
+    const g = p.gradNorms[h];
     const d = g > 0 ? Math.abs(p.z[h]) / g : Infinity;
     if (d < bestD) {
       bestD = d;
@@ -215,7 +215,7 @@ export async function findLayer(ctx: ExtractContext, known: KnownLayers, pool: B
       // Start from the point nearest to one missing neuron's boundary (in turn): where B_z comes closest to the
       // region where that neuron is active.
       const h = row.undetermined[attempt % row.undetermined.length];
-      const from = nearestTo(origins.filter((p) => !used.has(p)), h, n) ?? f.points[0];
+      const from = nearestTo(origins.filter((p) => !used.has(p)), h) ?? f.points[0];
       used.add(from);
       const extra = await walkBoundary(ctx, known, { x: from.x, normal: from.normal }, 3 * row.undetermined.length + 6, new Set(row.undetermined));
       if (extra.points.length < 2) continue;

@@ -11,6 +11,7 @@
 // unknown c_h (pass 1); one never active at z's points leaves W_zh undetermined (§5).
 import { Matrix, QrDecomposition } from 'ml-matrix';
 import { lstsqSvd, normalizeColumns, svd } from '../linalg/solve.js';
+import { norm } from '../linalg/vec.js';
 import type { KnownLayers } from '../geometry/known.js';
 import type { WalkPoint } from './walk.js';
 
@@ -19,12 +20,13 @@ export interface PointData {
   normal: Float64Array;
   /** ẑ of layer k−1 at x. */
   z: Float64Array;
-  /** ∇ẑ of layer k−1 at x, H × n row-major. */
-  grad: Float64Array;
+  /** |∇ẑ_h| of layer k−1 at x (how far x is from B_h: |ẑ_h| / |∇ẑ_h|). */
+  gradNorms: Float64Array;
   /**
-   * `grad` and `normal` in the coordinates of an orthonormal basis of their span (d ≤ H + 1 numbers per vector
+   * ∇ẑ (H × n) and `normal` in the coordinates of an orthonormal basis of their span (d ≤ H + 1 numbers per vector
    * instead of n): the point's n equations below, rotated by that basis, are the same system with d rows, so a
-   * 784-input network's systems shrink ~(n / (H + 1))-fold at no loss of precision (Householder QR).
+   * 784-input network's systems shrink ~(n / (H + 1))-fold at no loss of precision (Householder QR). Only these
+   * coordinates are kept: an input-space gradient is H·n numbers per point (800 kB for 784-128-…).
    */
   coords: { d: number; grad: Float64Array; normal: Float64Array };
 }
@@ -33,7 +35,8 @@ export interface PointData {
 export function makePointData(x: Float64Array, normal: Float64Array, z: Float64Array, grad: Float64Array): PointData {
   const H = z.length;
   const n = x.length;
-  if (n <= H + 1) return { x, normal, z, grad, coords: { d: n, grad, normal } };
+  const gradNorms = Float64Array.from(z, (_, h) => norm(grad.subarray(h * n, (h + 1) * n)));
+  if (n <= H + 1) return { x, normal, z, gradNorms, coords: { d: n, grad, normal } };
   const M = new Matrix(n, H + 1);
   for (let r = 0; r < n; r++) {
     for (let h = 0; h < H; h++) M.set(r, h, grad[h * n + r]);
@@ -48,7 +51,7 @@ export function makePointData(x: Float64Array, normal: Float64Array, z: Float64A
     for (let h = 0; h < H; h++) cg[h * d + r] = R.get(r, h);
     cn[r] = R.get(r, H);
   }
-  return { x, normal, z, grad, coords: { d, grad: cg, normal: cn } };
+  return { x, normal, z, gradNorms, coords: { d, grad: cg, normal: cn } };
 }
 
 export function pointData(known: KnownLayers, points: WalkPoint[]): PointData[] {
@@ -61,12 +64,10 @@ export function pointData(known: KnownLayers, points: WalkPoint[]): PointData[] 
 
 /** Signs applied to a boundary's point data (ẑ_h → t_h·ẑ_h, and its gradient). */
 export function withSigns(points: PointData[], signs: Int8Array): PointData[] {
-  const flip = (g: Float64Array, dim: number) => Float64Array.from(g, (v, i) => v * signs[Math.floor(i / dim)]);
   return points.map((p) => ({
     ...p,
     z: Float64Array.from(p.z, (v, h) => v * signs[h]),
-    grad: flip(p.grad, p.x.length),
-    coords: { ...p.coords, grad: flip(p.coords.grad, p.coords.d) },
+    coords: { ...p.coords, grad: Float64Array.from(p.coords.grad, (v, i) => v * signs[Math.floor(i / p.coords.d)]) },
   }));
 }
 
