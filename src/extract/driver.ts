@@ -138,7 +138,7 @@ async function moreDeeperPoints(ctx: ExtractContext, rows: Row[], near: number, 
   const kinks = await kinksOnLines(ctx, lines);
   const sides = sideDistances(kinks, ctx.tol.sideCap * ctx.scale + 1e-3);
   const keep = kinks.map((k) => !onAnyPlane(rows, k.x, planeTolerance(ctx)));
-  return measurePoints(ctx, kinks.filter((_, i) => keep[i]), lines, sides.filter((_, i) => keep[i]));
+  return measurePoints(ctx, kinks.filter((_, i) => keep[i]), lines, sides.filter((_, i) => keep[i]), rows);
 }
 
 /** Apply signs t_j ∈ {±1} to a layer's rows. */

@@ -2,7 +2,7 @@
 // unexplained kink's local hyperplane, test it, keep the rows (deduplicated up to sign and scale) and hand the
 // remaining boundary points to the deeper layers.
 import type { Kink } from '../geometry/kinks.js';
-import { kinksOnLines, measurePoints, randomLines, sideDistances, type BoundaryPoint } from './boundary-points.js';
+import { kinksOnLines, measurePoints, randomLines, remeasureInSpan, sideDistances, type BoundaryPoint } from './boundary-points.js';
 import { report, type ExtractContext } from './context.js';
 import { dot } from '../linalg/vec.js';
 import { onAnyPlane, refineRows, rowFromPoint, samePlane, testHyperplanes, type Row } from './first-layer.js';
@@ -32,6 +32,7 @@ export async function findFirstLayer(ctx: ExtractContext, opts: { firstLines?: n
   const deeper: BoundaryPoint[] = [];
   const ptol = planeTolerance(ctx);
   const chunk = 32;
+  let stable = false;
   let round = 0;
   for (;;) {
     const count = round === 0 ? (opts.firstLines ?? 6) : (opts.moreLines ?? 3);
@@ -48,7 +49,12 @@ export async function findFirstLayer(ctx: ExtractContext, opts: { firstLines?: n
       const batch = pending.slice(0, chunk);
       pending = pending.slice(chunk);
       if (batch.length === 0) break;
-      const measured = await measurePoints(ctx, batch.map((b) => b.k), lines, batch.map((b) => b.side));
+      // Once a chunk added no row, kinks are measured within the known rows' span where they can be (such a point is
+      // not on a new first-layer hyperplane); before, most normals still leave it and would be measured twice.
+      const all = await measurePoints(ctx, batch.map((b) => b.k), lines, batch.map((b) => b.side), stable ? rows : []);
+      const known = rows.length;
+      deeper.push(...all.filter((p) => p.span > 0));
+      const measured = all.filter((p) => p.span === 0);
       const isPlane = await testHyperplanes(ctx, measured);
       const fresh: Row[] = [];
       const anchors: Float64Array[] = [];
@@ -80,6 +86,7 @@ export async function findFirstLayer(ctx: ExtractContext, opts: { firstLines?: n
           if (!rows.some((r) => samePlane(r, row, ptol))) rows.push(row);
         });
       }
+      stable = rows.length === known;
       done += batch.length;
       report(ctx, 'layer 1', `round ${round + 1}: ${rows.length} first-layer neurons, ${deeper.length} deeper boundary points`, done, done + pending.length);
     }
@@ -88,5 +95,6 @@ export async function findFirstLayer(ctx: ExtractContext, opts: { firstLines?: n
     round++;
     if ((round > 1 && rows.length === before) || round >= (opts.maxRounds ?? 20)) break;
   }
-  return { rows, deeper, imprecise };
+  // A normal measured within the span of the rows known then misses its part along rows found later.
+  return { rows, deeper: await remeasureInSpan(ctx, deeper, rows), imprecise };
 }

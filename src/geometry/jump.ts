@@ -36,39 +36,55 @@ export interface Jump {
  * Side points x ± s·across; forward differences of step h = s·|across|/(4√n) along each axis. A step moves the
  * point's distance to B_z by at most h, a quarter of the side distance for a typical crossing angle
  * (|normal·across| ~ |across|/√n); a side that is not one clean region shows up in rankOneError.
+ *
+ * With `basis` (d orthonormal vectors), the differences go along those instead of the axes: 2(d+1) queries per
+ * point, and the normal is measured within their span only (its part outside is invisible). For callers that know
+ * the normal lies in that span.
  */
-export async function measureJumps(oracle: Oracle, reqs: JumpRequest[]): Promise<Jump[]> {
+export async function measureJumps(oracle: Oracle, reqs: JumpRequest[], basis?: Float64Array[]): Promise<Jump[]> {
   const n = oracle.inputDim;
   const m = oracle.outputDim;
-  const per = 2 * (n + 1);
+  const d = basis ? basis.length : n;
+  const per = 2 * (d + 1);
   const xs = new Float64Array(reqs.length * per * n);
   const hs: number[] = [];
   reqs.forEach((r, k) => {
     const an = norm(r.across);
-    const h = r.step ?? (r.side * an) / (4 * Math.sqrt(n));
+    // Every boundary's normal lies in a span of the basis (a deeper one: the first-layer rows'), where a basis step
+    // meets it at ~1/√d instead of an axis step's ~1/√n: √(d/n) times shorter steps move as little across it.
+    const h = r.step ?? ((r.side * an) / (4 * Math.sqrt(n))) * (basis ? Math.sqrt(d / n) : 1);
     hs.push(h);
     for (let s = 0; s < 2; s++) {
       const sign = s === 0 ? 1 : -1;
-      for (let q = 0; q <= n; q++) {
-        const row = (k * per + s * (n + 1) + q) * n;
+      for (let q = 0; q <= d; q++) {
+        const row = (k * per + s * (d + 1) + q) * n;
         for (let j = 0; j < n; j++) xs[row + j] = r.x[j] + sign * r.side * r.across[j];
-        if (q > 0) xs[row + q - 1] += h;
+        if (q === 0) continue;
+        if (basis) for (let j = 0; j < n; j++) xs[row + j] += h * basis[q - 1][j];
+        else xs[row + q - 1] += h;
       }
     }
   });
   const ys = await oracle.query(xs, reqs.length * per);
   return reqs.map((r, k) => {
-    // jump[o][j] = J+[o][j] − J−[o][j]
-    const jump = new Float64Array(m * n);
-    const base = (s: number, q: number) => (k * per + s * (n + 1) + q) * m;
-    for (let j = 0; j < n; j++) {
+    // jump[o][j] = J+[o][j] − J−[o][j], J along the d difference directions
+    const jump = new Float64Array(m * d);
+    const base = (s: number, q: number) => (k * per + s * (d + 1) + q) * m;
+    for (let j = 0; j < d; j++) {
       for (let o = 0; o < m; o++) {
         const dPlus = (ys[base(0, j + 1) + o] - ys[base(0, 0) + o]) / hs[k];
         const dMinus = (ys[base(1, j + 1) + o] - ys[base(1, 0) + o]) / hs[k];
-        jump[o * n + j] = dPlus - dMinus;
+        jump[o * d + j] = dPlus - dMinus;
       }
     }
-    return rankOne(jump, m, n, r.across);
+    if (!basis) return rankOne(jump, m, n, r.across);
+    // In the basis' coordinates, then back to the input space (orthonormal: lengths and angles are kept).
+    const j = rankOne(jump, m, d, Float64Array.from(basis, (b) => dot(b, r.across)));
+    const normal = new Float64Array(n);
+    basis.forEach((b, q) => {
+      for (let i = 0; i < n; i++) normal[i] += j.normal[q] * b[i];
+    });
+    return { ...j, normal };
   });
 }
 
