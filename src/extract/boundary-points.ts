@@ -2,7 +2,7 @@
 // the local hyperplane measured from the Jacobian jump.
 import { Matrix, QrDecomposition } from 'ml-matrix';
 import { findKinks, type Kink, type Line } from '../geometry/kinks.js';
-import { measureJumps, type Jump } from '../geometry/jump.js';
+import { measureJumps, type Jump, type JumpRequest } from '../geometry/jump.js';
 import { axpy, dot, norm } from '../linalg/vec.js';
 import { unitVector } from '../network/random.js';
 import type { ExtractContext } from './context.js';
@@ -65,7 +65,7 @@ export function sideDistances(kinks: Kink[], cap: number): number[] {
  * and a second orthonormal basis of the same d-dimensional space, randomly rotated; null when d is no cheaper than
  * the n axes (more than a quarter of them: each point is measured in both bases).
  */
-function rowSpanBases(ctx: ExtractContext, rows: Row[]): [Float64Array[], Float64Array[]] | null {
+function rowSpanBases(ctx: ExtractContext, rows: { w: Float64Array }[]): [Float64Array[], Float64Array[]] | null {
   const n = ctx.oracle.inputDim;
   const d = rows.length + SPARE;
   if (rows.length === 0 || 4 * d > n) return null;
@@ -88,34 +88,39 @@ interface Site {
 }
 
 /**
- * Measure the local hyperplane at the given sites, dropping those whose sides were not clean. A deeper boundary's
- * normal is a combination of first-layer rows (∇z = Σ_h c_h ∇z_h, each ∇z_h of layer ≥ 2 again such a combination),
- * so with the first-layer `rows` known it is measured within their span, in two bases of it: 4(rows + SPARE + 1)
- * queries per point instead of 2(n + 1) (784-128-…: 548 instead of 1570). It is measured again along all n axes
- * when its normal has a part along the spare directions (above the direction tolerance: it leaves the span, a
- * first-layer hyperplane not yet known or a deeper one through neurons not yet known) or the two bases disagree:
- * every boundary's normal lies in that span, so a difference step there crosses a boundary near x far more often
- * than an axis step, and such a crossing can bend the measured normal while the jump stays rank one
+ * The Jacobian jumps at the requested points, and for each how many rows' span it was measured in (0: in full). A
+ * deeper boundary's normal is a combination of first-layer rows (∇z = Σ_h c_h ∇z_h, each ∇z_h of layer ≥ 2 again such
+ * a combination), so with the first-layer `rows` known it is measured within their span, in two bases of it:
+ * 4(rows + SPARE + 1) queries per point instead of 2(n + 1) (784-128-…: 548 instead of 1570). It is measured again
+ * along all n axes when its normal has a part along the spare directions (above the direction tolerance: it leaves
+ * the span, a first-layer hyperplane not yet known or a deeper one through neurons not yet known) or the two bases
+ * disagree: every boundary's normal lies in that span, so a difference step there crosses a boundary near x far more
+ * often than an axis step, and such a crossing can bend the measured normal while the jump stays rank one
  * (784-32-16-10: 1 point in ~200, off by up to 1e-2).
  */
-async function measureSites(ctx: ExtractContext, sites: Site[], rows: Row[]): Promise<BoundaryPoint[]> {
-  const reqs = sites.map((p) => ({ x: p.x, across: p.dir, side: p.side }));
+export async function measureInSpan(ctx: ExtractContext, reqs: JumpRequest[], rows: { w: Float64Array }[]): Promise<{ jumps: Jump[]; span: number[] }> {
   const bases = rowSpanBases(ctx, rows);
   const jumps = await measureJumps(ctx.oracle, reqs, bases?.[0]);
-  const span = sites.map(() => (bases ? rows.length : 0));
+  const span = reqs.map(() => (bases ? rows.length : 0));
   if (bases) {
     const check = await measureJumps(ctx.oracle, reqs, bases[1]);
     const outside = (j: Jump) => Math.hypot(...bases[0].slice(rows.length).map((u) => dot(u, j.normal)));
     // Distance between the two unit normals, up to sign (≈ the angle between them).
     const apart = (i: number) => norm(axpy(jumps[i].normal, -(Math.sign(dot(jumps[i].normal, check[i].normal)) || 1), check[i].normal));
     const clean = (i: number) => outside(jumps[i]) < ctx.tol.direction && apart(i) < ctx.tol.direction;
-    const again = sites.map((_, i) => i).filter((i) => !clean(i) && jumps[i].magnitude > 0);
+    const again = reqs.map((_, i) => i).filter((i) => !clean(i) && jumps[i].magnitude > 0);
     const full = await measureJumps(ctx.oracle, again.map((i) => reqs[i]));
     again.forEach((i, q) => {
       jumps[i] = full[q];
       span[i] = 0;
     });
   }
+  return { jumps, span };
+}
+
+/** Measure the local hyperplane at the given sites (measureInSpan), dropping those whose sides were not clean. */
+async function measureSites(ctx: ExtractContext, sites: Site[], rows: Row[]): Promise<BoundaryPoint[]> {
+  const { jumps, span } = await measureInSpan(ctx, sites.map((p) => ({ x: p.x, across: p.dir, side: p.side })), rows);
   const out: BoundaryPoint[] = [];
   jumps.forEach((j, i) => {
     if (j.magnitude === 0 || !(j.rankOneError < ctx.tol.direction)) return;

@@ -9,11 +9,11 @@
 // the same way at known boundaries, so the walk cannot tell layers apart: the sign system's consistency does
 // (layer-solve.ts), since a deeper boundary also bends where no known boundary is.
 import { findKinks } from '../geometry/kinks.js';
-import { measureJumps } from '../geometry/jump.js';
 import type { KnownLayers, NeuronRef } from '../geometry/known.js';
 import { axpy, dot, norm, orthogonalize, normalize, scale, sub } from '../linalg/vec.js';
 import { unitVector } from '../network/random.js';
 import type { ExtractContext } from './context.js';
+import { measureInSpan } from './boundary-points.js';
 
 export interface WalkPoint {
   x: Float64Array;
@@ -139,7 +139,11 @@ async function continuation(
       return Math.min(0.25 * known.nearestBoundary(k.x).distance, 0.25 * gap, ctx.tol.sideCap * ctx.scale);
     });
     // `normal` is B_z's normal before the bend, so the side points sit about a side distance from B_z.
-    const jumps = await measureJumps(ctx.oracle, own.map((k, i) => ({ x: k.x, across: normal, side: sides[i], step: sides[i] / 4 })));
+    // B_z's normal lies in the first-layer rows' span: measured there where that is cheaper (boundary-points.ts).
+    const reqs = own.map((k, i) => ({ x: k.x, across: normal, side: sides[i], step: sides[i] / 4 }));
+    const first = known.layers[0];
+    const rows = Array.from({ length: first.outDim }, (_, j) => ({ w: first.W.subarray(j * first.inDim, (j + 1) * first.inDim) }));
+    const { jumps } = await measureInSpan(ctx, reqs, rows);
     for (let i = 0; i < own.length; i++) {
       const j = jumps[i];
       if (j.magnitude === 0 || !(j.rankOneError < ctx.tol.direction)) continue;
