@@ -66,10 +66,10 @@ export function normalizeColumns(A: Matrix): Float64Array {
   return norms;
 }
 
-/** Singular values (descending) and right singular vectors of A. */
-export function svd(A: Matrix): { s: number[]; V: Matrix; U: Matrix } {
-  const d = new SingularValueDecomposition(A, { autoTranspose: true });
-  return { s: d.diagonal, V: d.rightSingularVectors, U: d.leftSingularVectors };
+/** Singular values (descending) and right singular vectors of A (the left ones, m × n for a tall A, are not formed). */
+export function svd(A: Matrix): { s: number[]; V: Matrix } {
+  const d = new SingularValueDecomposition(A, { autoTranspose: true, computeLeftSingularVectors: false });
+  return { s: d.diagonal, V: d.rightSingularVectors };
 }
 
 /** Unit vector spanning the (numerical) null space of A (rows ≥ columns): its smallest right singular vector. */
