@@ -196,13 +196,15 @@ export async function findLayer(ctx: ExtractContext, known: KnownLayers, pool: B
     const keep = new Set(found.flatMap((f) => f.members));
     signs = Int8Array.from(layerSigns(explored.filter((_, i) => keep.has(i)), H, activeTol(ctx)), (t) => (t < 0 ? -1 : 1));
   };
+  report(ctx, `layer ${k}`, `testing the predicted boundaries of ${neurons.length} candidate neurons`);
   const fractions = await testBoundaries(ctx, known, signs, neurons.map((nr) => nr.row), BOUNDARY_TESTS);
   drop(fractions.map((f) => f >= BOUNDARY_PASS));
 
   // Complete each neuron: weights of layer-(k−1) neurons never active where its boundary was explored get walks
   // aimed at exactly those.
-  for (const f of found) {
+  for (const [i, f] of found.entries()) {
     let row = solveRow(withSigns(f.points, signs), H, nullTol(ctx));
+    if (row.undetermined.length > 0) report(ctx, `layer ${k}`, `completing neuron ${i + 1} of ${found.length}: ${row.undetermined.length} weights undetermined`, i, found.length);
     const used = new Set<PointData>();
     let origins = f.points;
     for (let attempt = 0; attempt < COMPLETE_WALKS && row.undetermined.length > 0; attempt++) {
@@ -244,6 +246,7 @@ export async function findLayer(ctx: ExtractContext, known: KnownLayers, pool: B
   const pass = await retestPartialRows(ctx, known, signs, rows, found);
   drop(pass);
   rows = found.map((f) => solveRow(withSigns(f.points, signs), H, nullTol(ctx)));
+  report(ctx, `layer ${k}`, `refining ${rows.length} rows from kinks on their predicted boundaries`);
   rows = await refineDeeperRows(ctx, known, signs, rows);
 
   const score = layerSigns(explored.filter((_, i) => found.some((f) => f.members.includes(i))), H, activeTol(ctx));
