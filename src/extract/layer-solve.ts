@@ -80,7 +80,9 @@ export function withSigns(points: PointData[], signs: Int8Array): PointData[] {
 function nullVector(A: Matrix, scaleCols: number, nullTol: number): { v: Float64Array; rel: number; nullity: number; separation: number } {
   const cols = A.columns;
   const scales = normalizeColumns(A);
-  const { s, V } = svd(A);
+  // A tall system has the singular values and right vectors of its QR's R (cols × cols; Householder QR is backward
+  // stable): a neuron's P points give P·(H + 1) rows, and the SVD of R costs a fraction of the tall one's.
+  const { s, V } = svd(A.rows > 2 * cols ? new QrDecomposition(A).upperTriangularMatrix : A);
   const k = s.length - 1;
   const rel = s[k] / (s[0] || 1);
   // Null-space basis: the smallest singular value and every other one below the tolerance.
