@@ -50,8 +50,9 @@ export async function measureJumps(oracle: Oracle, reqs: JumpRequest[], basis?: 
   const hs: number[] = [];
   reqs.forEach((r, k) => {
     const an = norm(r.across);
-    // Every boundary's normal lies in a span of the basis (a deeper one: the first-layer rows'), where a basis step
-    // meets it at ~1/√d instead of an axis step's ~1/√n: √(d/n) times shorter steps move as little across it.
+    // The normals of the boundaries near x lie in the basis' span too (for a deeper boundary: the first-layer rows'),
+    // so a basis step meets them at ~1/√d instead of an axis step's ~1/√n: √(d/n) times shorter steps move as little
+    // across them.
     const h = r.step ?? ((r.side * an) / (4 * Math.sqrt(n))) * (basis ? Math.sqrt(d / n) : 1);
     hs.push(h);
     for (let s = 0; s < 2; s++) {
