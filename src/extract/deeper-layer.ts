@@ -111,7 +111,7 @@ export async function findLayer(ctx: ExtractContext, known: KnownLayers, pool: B
   const candidates = pool.filter((p) => known.nearestBoundary(p.x).distance >= ctx.tol.onKnown * (1 + norm(p.x)));
   const explored: Explored[] = [];
   const starts: BoundaryPoint[] = [];
-  /** Points whose boundary could not be followed; reported unless a recovered neuron explains them. */
+  /** Points whose boundary could not be followed; handed deeper unless a recovered neuron explains them. */
   const stuck: BoundaryPoint[] = [];
   const deeper: BoundaryPoint[] = [];
   const unresolved: Unresolved[] = [];
