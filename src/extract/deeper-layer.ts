@@ -202,6 +202,7 @@ export async function findLayer(ctx: ExtractContext, known: KnownLayers, pool: B
 
   // Complete each neuron: weights of layer-(k−1) neurons never active where its boundary was explored get walks
   // aimed at exactly those.
+  const completed: RowEstimate[] = [];
   for (const [i, f] of found.entries()) {
     let row = solveRow(withSigns(f.points, signs), H, nullTol(ctx));
     if (row.undetermined.length > 0) report(ctx, `layer ${k}`, `completing neuron ${i + 1} of ${found.length}: ${row.undetermined.length} weights undetermined`, i, found.length);
@@ -226,12 +227,13 @@ export async function findLayer(ctx: ExtractContext, known: KnownLayers, pool: B
       origins = origins.concat(more);
       row = solveRow(withSigns(f.points, signs), H, nullTol(ctx));
     }
+    completed.push(row);
   }
   // Two neurons first seen at points with disjoint active sets could not be matched; completed, they can.
   const merged: typeof found = [];
   let rows: RowEstimate[] = [];
-  for (const f of found) {
-    const row = solveRow(withSigns(f.points, signs), H, nullTol(ctx));
+  for (const [j, f] of found.entries()) {
+    const row = completed[j];
     const i = rows.findIndex((r) => samePartialRow(r, row, dupTol));
     if (i < 0) {
       merged.push(f);
@@ -245,7 +247,8 @@ export async function findLayer(ctx: ExtractContext, known: KnownLayers, pool: B
   found = merged;
   const pass = await retestPartialRows(ctx, known, signs, rows, found);
   drop(pass);
-  rows = found.map((f) => solveRow(withSigns(f.points, signs), H, nullTol(ctx)));
+  // Dropping a neuron re-solves the signs without its points, which changes every row.
+  if (!pass.every(Boolean)) rows = found.map((f) => solveRow(withSigns(f.points, signs), H, nullTol(ctx)));
   report(ctx, `layer ${k}`, `refining ${rows.length} rows from kinks on their predicted boundaries`);
   rows = await refineDeeperRows(ctx, known, signs, rows);
 
