@@ -60,12 +60,19 @@ export function sideDistances(kinks: Kink[], cap: number): number[] {
   });
 }
 
+/** Two orthonormal bases of one space: the rows' span followed by SPARE directions orthogonal to it, and a rotation. */
+export interface SpanBases {
+  rows: number;
+  basis: Float64Array[];
+  rotated: Float64Array[];
+}
+
 /**
  * An orthonormal basis of the rows' span followed by SPARE orthonormal random directions orthogonal to it (thin QR),
  * and a second orthonormal basis of the same d-dimensional space, randomly rotated; null when d is no cheaper than
  * the n axes (more than a quarter of them: each point is measured in both bases).
  */
-function rowSpanBases(ctx: ExtractContext, rows: { w: Float64Array }[]): [Float64Array[], Float64Array[]] | null {
+export function rowSpanBases(ctx: ExtractContext, rows: { w: Float64Array }[]): SpanBases | null {
   const n = ctx.oracle.inputDim;
   const d = rows.length + SPARE;
   if (rows.length === 0 || 4 * d > n) return null;
@@ -77,7 +84,7 @@ function rowSpanBases(ctx: ExtractContext, rows: { w: Float64Array }[]): [Float6
   for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) G.set(i, j, ctx.rng.normal());
   const QR = Q.mmul(new QrDecomposition(G).orthogonalMatrix);
   const columns = (A: Matrix) => Array.from({ length: d }, (_, c) => Float64Array.from(A.getColumn(c)));
-  return [columns(Q), columns(QR)];
+  return { rows: rows.length, basis: columns(Q), rotated: columns(QR) };
 }
 
 /** Where to measure a local hyperplane: a boundary point, the direction it was crossed in, a clean side distance. */
@@ -90,7 +97,8 @@ interface Site {
 /**
  * The Jacobian jumps at the requested points, and for each how many rows' span it was measured in (0: in full). A
  * deeper boundary's normal is a combination of first-layer rows (∇z = Σ_h c_h ∇z_h, each ∇z_h of layer ≥ 2 again such
- * a combination), so with the first-layer `rows` known it is measured within their span, in two bases of it:
+ * a combination), so with the first-layer rows known it is measured within their span (`bases`, from rowSpanBases;
+ * null: in full), in two bases of it:
  * 4(rows + SPARE + 1) queries per point instead of 2(n + 1) (784-128-…: 548 instead of 1570). It is measured again
  * along all n axes when its normal has a part along the spare directions (above the direction tolerance: it leaves
  * the span, a first-layer hyperplane not yet known or a deeper one through neurons not yet known) or the two bases
@@ -98,17 +106,17 @@ interface Site {
  * often than an axis step, and such a crossing can bend the measured normal while the jump stays rank one
  * (784-32-16-10: 1 point in ~200, off by up to 1e-2).
  */
-export async function measureInSpan(ctx: ExtractContext, reqs: JumpRequest[], rows: { w: Float64Array }[]): Promise<{ jumps: Jump[]; span: number[] }> {
-  const bases = rowSpanBases(ctx, rows);
-  const jumps = await measureJumps(ctx.oracle, reqs, bases?.[0]);
-  const span = reqs.map(() => (bases ? rows.length : 0));
+export async function measureInSpan(ctx: ExtractContext, reqs: JumpRequest[], bases: SpanBases | null): Promise<{ jumps: Jump[]; span: number[] }> {
+  const jumps = await measureJumps(ctx.oracle, reqs, bases?.basis);
+  const span = reqs.map(() => (bases ? bases.rows : 0));
   if (bases) {
-    const check = await measureJumps(ctx.oracle, reqs, bases[1]);
-    const outside = (j: Jump) => Math.hypot(...bases[0].slice(rows.length).map((u) => dot(u, j.normal)));
+    const check = await measureJumps(ctx.oracle, reqs, bases.rotated);
+    const outside = (j: Jump) => Math.hypot(...bases.basis.slice(bases.rows).map((u) => dot(u, j.normal)));
     // Distance between the two unit normals, up to sign (≈ the angle between them).
     const apart = (i: number) => norm(axpy(jumps[i].normal, -(Math.sign(dot(jumps[i].normal, check[i].normal)) || 1), check[i].normal));
     const clean = (i: number) => outside(jumps[i]) < ctx.tol.direction && apart(i) < ctx.tol.direction;
     const again = reqs.map((_, i) => i).filter((i) => !clean(i) && jumps[i].magnitude > 0);
+    (globalThis as any).__n = ((globalThis as any).__n ?? 0) + reqs.length; (globalThis as any).__again = ((globalThis as any).__again ?? 0) + again.length;
     const full = await measureJumps(ctx.oracle, again.map((i) => reqs[i]));
     again.forEach((i, q) => {
       jumps[i] = full[q];
@@ -120,7 +128,7 @@ export async function measureInSpan(ctx: ExtractContext, reqs: JumpRequest[], ro
 
 /** Measure the local hyperplane at the given sites (measureInSpan), dropping those whose sides were not clean. */
 async function measureSites(ctx: ExtractContext, sites: Site[], rows: Row[]): Promise<BoundaryPoint[]> {
-  const { jumps, span } = await measureInSpan(ctx, sites.map((p) => ({ x: p.x, across: p.dir, side: p.side })), rows);
+  const { jumps, span } = await measureInSpan(ctx, sites.map((p) => ({ x: p.x, across: p.dir, side: p.side })), rowSpanBases(ctx, rows));
   const out: BoundaryPoint[] = [];
   jumps.forEach((j, i) => {
     if (j.magnitude === 0 || !(j.rankOneError < ctx.tol.direction)) return;

@@ -13,7 +13,7 @@ import type { KnownLayers, NeuronRef } from '../geometry/known.js';
 import { axpy, dot, norm, orthogonalize, normalize, scale, sub } from '../linalg/vec.js';
 import { unitVector } from '../network/random.js';
 import type { ExtractContext } from './context.js';
-import { measureInSpan } from './boundary-points.js';
+import { measureInSpan, rowSpanBases, type SpanBases } from './boundary-points.js';
 
 export interface WalkPoint {
   x: Float64Array;
@@ -54,6 +54,9 @@ export async function walkBoundary(ctx: ExtractContext, known: KnownLayers, star
   let cur = start;
   let lastCrossed: NeuronRef | null = null;
   const goal = targets ?? new Set(Array.from({ length: width }, (_, h) => h));
+  // The first-layer rows' span, where each step's new normal is measured: one QR per walk, not one per step.
+  const first = known.layers[0];
+  const span = rowSpanBases(ctx, Array.from({ length: first.outDim }, (_, j) => ({ w: first.W.subarray(j * first.inDim, (j + 1) * first.inDim) })));
   const open = () => [...goal].filter((h) => !crossed.has(h) && !tried.has(h)).length;
   for (let step = 0; step < maxSteps && open() > 0 && failures < 4; step++) {
     const n = cur.x.length;
@@ -95,7 +98,7 @@ export async function walkBoundary(ctx: ExtractContext, known: KnownLayers, star
     // before other (deeper) boundaries get in the way.
     const eps = ctx.tol.walkStep * Math.min(hit.c, beyond?.c ?? Infinity, ctx.scale * Math.sqrt(n));
     const y0 = axpy(q, eps, dir);
-    const found = await continuation(ctx, known, y0, q, cur.normal, eps, hit.neuron, past, ctx.tol.onKnown, bendTol);
+    const found = await continuation(ctx, known, y0, q, cur.normal, eps, hit.neuron, past, ctx.tol.onKnown, bendTol, span);
     if (!found) {
       failures++;
       continue;
@@ -125,6 +128,7 @@ async function continuation(
   past: Float64Array,
   onTol: number,
   bendTol: number,
+  span: SpanBases | null,
 ): Promise<WalkPoint | null> {
   const last = known.depth - 1;
   const n = y0.length;
@@ -141,9 +145,7 @@ async function continuation(
     // `normal` is B_z's normal before the bend, so the side points sit about a side distance from B_z.
     // B_z's normal lies in the first-layer rows' span: measured there where that is cheaper (boundary-points.ts).
     const reqs = own.map((k, i) => ({ x: k.x, across: normal, side: sides[i], step: sides[i] / 4 }));
-    const first = known.layers[0];
-    const rows = Array.from({ length: first.outDim }, (_, j) => ({ w: first.W.subarray(j * first.inDim, (j + 1) * first.inDim) }));
-    const { jumps } = await measureInSpan(ctx, reqs, rows);
+    const { jumps } = await measureInSpan(ctx, reqs, span);
     for (let i = 0; i < own.length; i++) {
       const j = jumps[i];
       if (j.magnitude === 0 || !(j.rankOneError < ctx.tol.direction)) continue;
