@@ -52,7 +52,7 @@ export async function findFirstLayer(ctx: ExtractContext, opts: { firstLines?: n
       // Once a chunk added no row, kinks are measured within the known rows' span where they can be (such a point is
       // not on a new first-layer hyperplane); before, most normals still leave it and would be measured twice.
       const all = await measurePoints(ctx, batch.map((b) => b.k), lines, batch.map((b) => b.side), stable ? rows : []);
-      const known = rows.length;
+      const rowsBefore = rows.length;
       deeper.push(...all.filter((p) => p.span > 0));
       const measured = all.filter((p) => p.span === 0);
       const isPlane = await testHyperplanes(ctx, measured);
@@ -86,7 +86,7 @@ export async function findFirstLayer(ctx: ExtractContext, opts: { firstLines?: n
           if (!rows.some((r) => samePlane(r, row, ptol))) rows.push(row);
         });
       }
-      stable = rows.length === known;
+      stable = rows.length === rowsBefore;
       done += batch.length;
       report(ctx, 'layer 1', `round ${round + 1}: ${rows.length} first-layer neurons, ${deeper.length} deeper boundary points`, done, done + pending.length);
     }
