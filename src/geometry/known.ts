@@ -26,17 +26,17 @@ export class KnownLayers {
   }
 
   /**
-   * Pre-activations of the last known layer along the line origin + t·dir. The first layer is affine in t, so it is
+   * Pre-activations of every known layer along the line origin + t·dir. The first layer is affine in t, so it is
    * evaluated once for the line: each t then costs the deeper layers only (no pass over the n inputs).
    */
-  alongLine(origin: Float64Array, dir: Float64Array): (t: number) => Float64Array {
+  alongLine(origin: Float64Array, dir: Float64Array): (t: number) => Float64Array[] {
     const [first, ...rest] = this.layers;
     const a = layerForward(first, origin, 1, false);
     const c = layerForward({ ...first, b: new Float64Array(first.outDim) }, dir, 1, false);
     return (t) => {
       const z = Float64Array.from(a, (v, j) => v + t * c[j]);
-      if (rest.length === 0) return z;
-      return forward({ layers: rest, activation: 'relu' }, z.map((v) => (v < 0 ? 0 : v)), 1);
+      if (rest.length === 0) return [z];
+      return [z, ...preActivations({ layers: rest, activation: 'relu' }, z.map((v) => (v < 0 ? 0 : v)), 1)];
     };
   }
 
@@ -79,10 +79,15 @@ export class KnownLayers {
   /**
    * ClosestBoundary (seed 001 §4.3): the smallest c > 0 such that p + c·v lies on the boundary of a known neuron.
    * Inside p's region every pre-activation is affine along v; the first zero crossing among them is the answer
-   * (the closest boundary always meets p's region).
+   * (the closest boundary always meets p's region). `local` is p's localGradients when the caller has them.
    */
-  closestBoundary(p: Float64Array, v: Float64Array, exclude?: NeuronRef): { c: number; neuron: NeuronRef } | null {
-    const { z, grad } = this.localGradients(p);
+  closestBoundary(
+    p: Float64Array,
+    v: Float64Array,
+    exclude?: NeuronRef,
+    local: { z: Float64Array[]; grad: Float64Array[] } = this.localGradients(p),
+  ): { c: number; neuron: NeuronRef } | null {
+    const { z, grad } = local;
     const n = p.length;
     let best: { c: number; neuron: NeuronRef } | null = null;
     this.layers.forEach((L, k) => {
