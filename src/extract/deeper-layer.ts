@@ -8,10 +8,17 @@ import type { BoundaryPoint } from './boundary-points.js';
 import { report, type ExtractContext } from './context.js';
 import type { Unresolved } from './result.js';
 import type { Row } from './first-layer.js';
-import { jointSigns, makePointData, pointData, solveRow, solveSigns, withSigns, type PointData, type RowEstimate, type SignEstimate } from './layer-solve.js';
+import { jointSigns, pointData, pointDataAt, solveRow, solveSigns, withSigns, type PointData, type RowEstimate, type SignEstimate } from './layer-solve.js';
 import { refineDeeperRows } from './refine-deeper.js';
 import { BOUNDARY_PASS, BOUNDARY_TESTS, boundaryHits, passes, testBoundaries } from './test-boundary.js';
-import { walkBoundary } from './walk.js';
+import { firstLayerSpan, walkBoundary } from './walk.js';
+import { approachUndetermined, predictedGradient } from './approach.js';
+
+/** Layer k's rows from an earlier, incomplete run (over layer k−1's activations with these signs applied). */
+export interface FixedRows {
+  rows: Row[];
+  signs: Int8Array;
+}
 
 export interface LayerResult {
   /** Rows of layer k over layer k−1's activations (unit weights, sign unknown). */
@@ -103,7 +110,12 @@ function valueResidual(row: RowEstimate, zSigned: Float64Array): number {
   return Math.abs(rowValue(row, zSigned)) / (mag || 1);
 }
 
-export async function findLayer(ctx: ExtractContext, known: KnownLayers, pool: BoundaryPoint[], k: number): Promise<LayerResult> {
+/**
+ * Layer k's neurons from the boundary points in `pool`. With `fixed` (a retry after an incomplete run: these rows and
+ * layer k−1's signs were found and tested before), the points they explain are skipped and the signs kept: only
+ * neurons not found before are explored, and the result lists the fixed rows first.
+ */
+export async function findLayer(ctx: ExtractContext, known: KnownLayers, pool: BoundaryPoint[], k: number, fixed?: FixedRows): Promise<LayerResult> {
   const last = known.depth - 1;
   const H = known.layers[last].outDim;
   const n = ctx.oracle.inputDim;
@@ -115,7 +127,10 @@ export async function findLayer(ctx: ExtractContext, known: KnownLayers, pool: B
   const stuck: BoundaryPoint[] = [];
   const deeper: BoundaryPoint[] = [];
   const unresolved: Unresolved[] = [];
-  let signs = new Int8Array(H).fill(1);
+  let signs = fixed ? Int8Array.from(fixed.signs) : new Int8Array(H).fill(1);
+  const fixedRows: RowEstimate[] = (fixed?.rows ?? []).map((r) => ({ ...r, undetermined: [], consistency: 0 }));
+  // New signs from the explored boundaries, unless they are fixed.
+  const solvedSigns = (from: Explored[]) => (fixed ? signs : Int8Array.from(layerSigns(from, H, activeTol(ctx)), (t) => (t < 0 ? -1 : 1)));
   // Neurons found so far: the explored boundaries that belong to one neuron, and its row from all their points.
   const neurons: { members: number[]; row: RowEstimate }[] = [];
   const addToNeurons = (i: number) => {
@@ -141,7 +156,7 @@ export async function findLayer(ctx: ExtractContext, known: KnownLayers, pool: B
   for (const p of candidates) {
     done++;
     const zAt = known.preActs(p.x)[last].map((v, h) => v * signs[h]);
-    if (neurons.some((nr) => onBoundary(nr.row, zAt, dupTol))) continue;
+    if (neurons.some((nr) => onBoundary(nr.row, zAt, dupTol)) || fixedRows.some((r) => onBoundary(r, zAt, dupTol))) continue;
     report(ctx, `layer ${k}`, `${neurons.length} neurons, exploring a boundary (${deeper.length} deeper points)`, done, candidates.length);
     // Layer k−1's gradients independent at p: p's normal alone gives the row on the active neurons and their signs
     // (activity), no walk needed. Otherwise walk across layer-(k−1) boundaries.
@@ -166,7 +181,7 @@ export async function findLayer(ctx: ExtractContext, known: KnownLayers, pool: B
     // after the loop regroups anyway); the per-boundary votes are cheap and are taken every time.
     const cheap = explored.every((e) => e.est.nullity === 1);
     const due = cheap || (explored.length & (explored.length - 1)) === 0;
-    const next = due ? Int8Array.from(layerSigns(explored, H, activeTol(ctx)), (t) => (t < 0 ? -1 : 1)) : signs;
+    const next = due ? solvedSigns(explored) : signs;
     if (next.some((t, h) => t !== signs[h])) {
       // New signs change every row: regroup from scratch.
       signs = next;
@@ -177,7 +192,7 @@ export async function findLayer(ctx: ExtractContext, known: KnownLayers, pool: B
     }
   }
 
-  const final = Int8Array.from(layerSigns(explored, H, activeTol(ctx)), (t) => (t < 0 ? -1 : 1));
+  const final = solvedSigns(explored);
   if (final.some((t, h) => t !== signs[h])) {
     signs = final;
     neurons.length = 0;
@@ -194,7 +209,7 @@ export async function findLayer(ctx: ExtractContext, known: KnownLayers, pool: B
     });
     found = found.filter((_, i) => pass[i]);
     const keep = new Set(found.flatMap((f) => f.members));
-    signs = Int8Array.from(layerSigns(explored.filter((_, i) => keep.has(i)), H, activeTol(ctx)), (t) => (t < 0 ? -1 : 1));
+    signs = solvedSigns(explored.filter((_, i) => keep.has(i)));
   };
   report(ctx, `layer ${k}`, `testing the predicted boundaries of ${neurons.length} candidate neurons`);
   const fractions = await testBoundaries(ctx, known, signs, neurons.map((nr) => nr.row), BOUNDARY_TESTS);
@@ -203,9 +218,26 @@ export async function findLayer(ctx: ExtractContext, known: KnownLayers, pool: B
   // Complete each neuron: weights of layer-(k−1) neurons never active where its boundary was explored get walks
   // aimed at exactly those.
   const completed: RowEstimate[] = [];
+  const span = firstLayerSpan(ctx, known);
   for (const [i, f] of found.entries()) {
     let row = solveRow(withSigns(f.points, signs), H, nullTol(ctx));
     if (row.undetermined.length > 0) report(ctx, `layer ${k}`, `completing neuron ${i + 1} of ${found.length}: ${row.undetermined.length} weights undetermined`, i, found.length);
+    // Each missing neuron's boundary is first approached along the predicted B_z (approach.ts: queries only for the
+    // final crossing); one point with h active determines W_zh, so the row is solved once afterwards (a solve per
+    // point cost 1.5 s each on 784-128-128-10). Real walks take what remains.
+    const off = f.points.filter((p) => row.undetermined.every((u) => signs[u] * p.z[u] <= 0));
+    const reached: PointData[] = [];
+    for (const h of row.undetermined) {
+      if (reached.some((p) => signs[h] * p.z[h] > 0)) continue;
+      const from = nearestTo(off, h);
+      if (!from) break;
+      const pt = await approachUndetermined(ctx, known, signs, row, from.x, h, span);
+      if (pt) reached.push(...pointData(known, [pt]));
+    }
+    if (reached.length > 0) {
+      f.points = f.points.concat(reached);
+      row = solveRow(withSigns(f.points, signs), H, nullTol(ctx));
+    }
     const used = new Set<PointData>();
     let origins = f.points;
     for (let attempt = 0; attempt < COMPLETE_WALKS && row.undetermined.length > 0; attempt++) {
@@ -234,6 +266,7 @@ export async function findLayer(ctx: ExtractContext, known: KnownLayers, pool: B
   let rows: RowEstimate[] = [];
   for (const [j, f] of found.entries()) {
     const row = completed[j];
+    if (fixedRows.some((r) => samePartialRow(r, row, dupTol))) continue;
     const i = rows.findIndex((r) => samePartialRow(r, row, dupTol));
     if (i < 0) {
       merged.push(f);
@@ -245,16 +278,16 @@ export async function findLayer(ctx: ExtractContext, known: KnownLayers, pool: B
     rows[i] = solveRow(withSigns(merged[i].points, signs), H, nullTol(ctx));
   }
   found = merged;
-  const pass = await retestPartialRows(ctx, known, signs, rows, found);
+  const pass = await retestPartialRows(ctx, known, signs, rows, found, fixedRows);
   drop(pass);
   // Dropping a neuron re-solves the signs without its points, which changes every row.
   if (!pass.every(Boolean)) rows = found.map((f) => solveRow(withSigns(f.points, signs), H, nullTol(ctx)));
   report(ctx, `layer ${k}`, `refining ${rows.length} rows from kinks on their predicted boundaries`);
-  rows = await refineDeeperRows(ctx, known, signs, rows);
+  rows = await refineDeeperRows(ctx, known, signs, rows, found.map((f) => f.points.map((p) => p.x)));
 
   const score = layerSigns(explored.filter((_, i) => found.some((f) => f.members.includes(i))), H, activeTol(ctx));
   const unsigned = Array.from(score.keys()).filter((h) => score[h] === 0);
-  if (unsigned.length > 0) {
+  if (unsigned.length > 0 && !fixed) {
     unresolved.push({ layer: k - 1, reason: `sign of neuron(s) ${unsigned.join(', ')} undetermined: no layer-${k} boundary was seen crossing them` });
   }
   // Points whose boundary could not be followed and that no layer-k neuron explains go on like the deeper ones: a
@@ -263,9 +296,10 @@ export async function findLayer(ctx: ExtractContext, known: KnownLayers, pool: B
   deeper.push(
     ...stuck.filter((p) => {
       const z = known.preActs(p.x)[last].map((v, h) => v * signs[h]);
-      return !rows.some((r) => onBoundary(r, z, dupTol));
+      return !rows.some((r) => onBoundary(r, z, dupTol)) && !fixedRows.some((r) => onBoundary(r, z, dupTol));
     }),
   );
+  rows = fixedRows.concat(rows);
   const out: Row[] = rows.map((row, j) => {
     if (row.undetermined.length > 0) {
       unresolved.push({
@@ -283,14 +317,9 @@ export async function findLayer(ctx: ExtractContext, known: KnownLayers, pool: B
 function predictedPoint(known: KnownLayers, signs: Int8Array, row: RowEstimate, x: Float64Array): PointData {
   const last = known.depth - 1;
   const { z, grad } = known.localGradients(x);
-  const n = x.length;
-  const g = new Float64Array(n);
-  for (let h = 0; h < row.w.length; h++) {
-    if (signs[h] * z[last][h] <= 0) continue;
-    for (let i = 0; i < n; i++) g[i] += row.w[h] * signs[h] * grad[last][h * n + i];
-  }
+  const g = predictedGradient(signs, row, z[last], grad[last], x.length);
   const gn = norm(g) || 1;
-  return makePointData(x, g.map((v) => v / gn), z[last], grad[last]);
+  return pointDataAt(known, x, g.map((v) => v / gn));
 }
 
 /** A layer-k row's pre-activation from layer k−1's signed pre-activations. */
@@ -313,9 +342,10 @@ async function retestPartialRows(
   signs: Int8Array,
   rows: RowEstimate[],
   found: { points: PointData[]; partial: boolean }[],
+  fixedRows: RowEstimate[],
 ): Promise<boolean[]> {
   const pass = found.map(() => true);
-  const solid = rows.filter((_, i) => !found[i].partial);
+  const solid = rows.filter((_, i) => !found[i].partial).concat(fixedRows);
   const partial = found.map((_, i) => i).filter((i) => found[i].partial);
   if (solid.length === 0 || partial.length === 0) return pass;
   const pattern = (z: Float64Array) => {

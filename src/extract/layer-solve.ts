@@ -31,35 +31,65 @@ export interface PointData {
   coords: { d: number; grad: Float64Array; normal: Float64Array };
 }
 
-/** A point's data from its ẑ and ∇ẑ of layer k−1 (H × n) and its measured normal. */
-export function makePointData(x: Float64Array, normal: Float64Array, z: Float64Array, grad: Float64Array): PointData {
+/**
+ * Orthonormal basis Q (n × H) of the gradients ∇ẑ (H × n) and their coordinates R in it. With one known layer the
+ * gradients are its rows at every point, so this QR is done once per layer, not once per point (784-64-64-10: 13 s).
+ */
+interface GradBasis {
+  Q: Matrix;
+  coords: Float64Array;
+}
+const firstLayerBasis = new WeakMap<KnownLayers, GradBasis>();
+
+function gradBasis(grad: Float64Array, H: number, n: number): GradBasis {
+  const G = new Matrix(n, H);
+  for (let r = 0; r < n; r++) for (let h = 0; h < H; h++) G.set(r, h, grad[h * n + r]);
+  const qr = new QrDecomposition(G);
+  const R = qr.upperTriangularMatrix;
+  const d = H + 1;
+  const coords = new Float64Array(H * d);
+  for (let r = 0; r < H; r++) for (let h = 0; h < H; h++) coords[h * d + r] = R.get(r, h);
+  return { Q: qr.orthogonalMatrix, coords };
+}
+
+/**
+ * A point's data from its ẑ and ∇ẑ of layer k−1 (H × n) and its measured normal. The normal's coordinates are
+ * Qᵀ·normal plus the length of its part outside the gradients' span (the QR of [∇ẑᵀ | normal], column by column).
+ */
+function makePointData(x: Float64Array, normal: Float64Array, z: Float64Array, grad: Float64Array, basis?: GradBasis): PointData {
   const H = z.length;
   const n = x.length;
   const gradNorms = Float64Array.from(z, (_, h) => norm(grad.subarray(h * n, (h + 1) * n)));
   if (n <= H + 1) return { x, normal, z, gradNorms, coords: { d: n, grad, normal } };
-  const M = new Matrix(n, H + 1);
-  for (let r = 0; r < n; r++) {
-    for (let h = 0; h < H; h++) M.set(r, h, grad[h * n + r]);
-    M.set(r, H, normal[r]);
-  }
-  // M = Q R with Q's columns orthonormal: R's columns are the coordinates of M's columns.
-  const R = new QrDecomposition(M).upperTriangularMatrix;
+  const { Q, coords } = basis ?? gradBasis(grad, H, n);
   const d = H + 1;
-  const cg = new Float64Array(H * d);
   const cn = new Float64Array(d);
-  for (let r = 0; r < d; r++) {
-    for (let h = 0; h < H; h++) cg[h * d + r] = R.get(r, h);
-    cn[r] = R.get(r, H);
+  const rest = Float64Array.from(normal);
+  for (let h = 0; h < H; h++) {
+    let c = 0;
+    for (let r = 0; r < n; r++) c += Q.get(r, h) * normal[r];
+    cn[h] = c;
+    for (let r = 0; r < n; r++) rest[r] -= c * Q.get(r, h);
   }
-  return { x, normal, z, gradNorms, coords: { d, grad: cg, normal: cn } };
+  cn[H] = norm(rest);
+  return { x, normal, z, gradNorms, coords: { d, grad: coords, normal: cn } };
+}
+
+/** The point data of x with B_z's unit normal there. */
+export function pointDataAt(known: KnownLayers, x: Float64Array, normal: Float64Array): PointData {
+  const last = known.depth - 1;
+  const { z, grad } = known.localGradients(x);
+  const H = z[last].length;
+  let basis: GradBasis | undefined;
+  if (known.depth === 1 && x.length > H + 1) {
+    basis = firstLayerBasis.get(known) ?? gradBasis(grad[last], H, x.length);
+    firstLayerBasis.set(known, basis);
+  }
+  return makePointData(x, normal, z[last], grad[last], basis);
 }
 
 export function pointData(known: KnownLayers, points: WalkPoint[]): PointData[] {
-  const last = known.depth - 1;
-  return points.map((p) => {
-    const { z, grad } = known.localGradients(p.x);
-    return makePointData(p.x, p.normal, z[last], grad[last]);
-  });
+  return points.map((p) => pointDataAt(known, p.x, p.normal));
 }
 
 /** Signs applied to a boundary's point data (ẑ_h → t_h·ẑ_h, and its gradient). */

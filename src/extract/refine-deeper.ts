@@ -15,14 +15,22 @@ import { boundaryHits } from './test-boundary.js';
 /** Largest change a refinement may make (relative, unit rows): a bigger one means the points were not all on B_z. */
 const MAX_CHANGE = 1e-4;
 
-export async function refineDeeperRows(ctx: ExtractContext, known: KnownLayers, signs: Int8Array, rows: RowEstimate[]): Promise<RowEstimate[]> {
+export async function refineDeeperRows(
+  ctx: ExtractContext,
+  known: KnownLayers,
+  signs: Int8Array,
+  rows: RowEstimate[],
+  explored: Float64Array[][] = [],
+): Promise<RowEstimate[]> {
   if (ctx.tol.precision !== 'float64' || rows.length === 0) return rows;
   const last = known.depth - 1;
   const H = known.layers[last].outDim;
   // Layer k−1's activations (signs applied) at each boundary point found, computed once per point.
   const activations = (x: Float64Array) => Float64Array.from(known.preActs(x)[last], (v, h) => Math.max(0, signs[h] * v));
   const found = await boundaryHits(ctx, known, signs, rows, H + 8);
-  const actsOf = found.map((f) => f.points.map(activations));
+  // The explored points are kinks too (walk steps, single points): a rare neuron's predicted boundary meets few random
+  // lines, and its explored points are many of its equations.
+  const actsOf = found.map((f, r) => f.points.concat(explored[r] ?? []).map(activations));
   // Determined weights whose neuron was never active at those points: more crossings, where it is.
   const missing = rows.map((row, r) => Array.from({ length: H }, (_, h) => h).filter((h) => !row.undetermined.includes(h) && !actsOf[r].some((a) => a[h] > 0)));
   const again = missing.map((m, r) => (m.length > 0 ? r : -1)).filter((r) => r >= 0);
@@ -64,3 +72,4 @@ export async function refineDeeperRows(ctx: ExtractContext, known: KnownLayers, 
     return change < MAX_CHANGE ? { ...row, w, b } : row;
   });
 }
+

@@ -39,6 +39,12 @@ function offSpan(v: Float64Array, a: Float64Array, b: Float64Array): number {
   return norm(orthogonalize(v, basis)) / norm(v);
 }
 
+/** Bases of the known first layer's row span, where a deeper boundary's normal is measured (boundary-points.ts). */
+export function firstLayerSpan(ctx: ExtractContext, known: KnownLayers): SpanBases | null {
+  const first = known.layers[0];
+  return rowSpanBases(ctx, Array.from({ length: first.outDim }, (_, j) => ({ w: first.W.subarray(j * first.inDim, (j + 1) * first.inDim) })));
+}
+
 /**
  * Walk along B_z from `start`, crossing layer-(k−1) boundaries; with `targets`, aim only at those neurons (to reach
  * the side of a boundary not yet seen). At most `maxSteps` crossings.
@@ -49,18 +55,17 @@ export async function walkBoundary(ctx: ExtractContext, known: KnownLayers, star
   const points: WalkPoint[] = [start];
   const crossed = new Set<number>();
   const tried = new Set<number>();
-  const bendTol = ctx.tol.precision === 'float64' ? 1e-5 : 1e-1;
   let failures = 0;
   let cur = start;
   let lastCrossed: NeuronRef | null = null;
   const goal = targets ?? new Set(Array.from({ length: width }, (_, h) => h));
   // The first-layer rows' span, where each step's new normal is measured: one QR per walk, not one per step.
-  const first = known.layers[0];
-  const span = rowSpanBases(ctx, Array.from({ length: first.outDim }, (_, j) => ({ w: first.W.subarray(j * first.inDim, (j + 1) * first.inDim) })));
+  const span = firstLayerSpan(ctx, known);
   const open = () => [...goal].filter((h) => !crossed.has(h) && !tried.has(h)).length;
   for (let step = 0; step < maxSteps && open() > 0 && failures < 4; step++) {
     const n = cur.x.length;
-    const { z, grad } = known.localGradients(cur.x);
+    const local = known.localGradients(cur.x);
+    const { z, grad } = local;
     // Target: the uncrossed layer-(k−1) neuron whose local hyperplane is nearest along B_z's local hyperplane.
     let target = -1;
     let best = Infinity;
@@ -80,25 +85,17 @@ export async function walkBoundary(ctx: ExtractContext, known: KnownLayers, star
     }
     if (target < 0 || !dir) break;
     tried.add(target);
-    let hit = known.closestBoundary(cur.x, dir);
+    let hit = known.closestBoundary(cur.x, dir, undefined, local);
     if (hit && lastCrossed && hit.neuron.layer === lastCrossed.layer && hit.neuron.index === lastCrossed.index) {
       // The way to the target leads straight back across the boundary just crossed (B_z bends away from the
       // target here): take a random direction within B_z's local hyperplane instead (the paper's simple choice).
       dir = normalize(orthogonalize(unitVector(ctx.rng, n), [cur.normal]));
-      hit = known.closestBoundary(cur.x, dir);
+      hit = known.closestBoundary(cur.x, dir, undefined, local);
     }
     // No crossing within reach: the walk would leave the region where the black box was sampled (or run off along
     // a boundary nearly parallel to dir) and lose all precision.
     if (!hit || hit.c > 10 * (norm(cur.x) + ctx.scale * Math.sqrt(n))) continue;
-    const q = axpy(cur.x, hit.c, dir);
-    // How far the next region extends beyond q along dir.
-    const past = axpy(q, 1e-9 * (1 + norm(q)), dir);
-    const beyond = known.closestBoundary(past, dir);
-    // A short step into the new region: B_z is then found within a few step lengths along the old normal,
-    // before other (deeper) boundaries get in the way.
-    const eps = ctx.tol.walkStep * Math.min(hit.c, beyond?.c ?? Infinity, ctx.scale * Math.sqrt(n));
-    const y0 = axpy(q, eps, dir);
-    const found = await continuation(ctx, known, y0, q, cur.normal, eps, hit.neuron, past, ctx.tol.onKnown, bendTol, span);
+    const found = await stepAcross(ctx, known, cur, dir, hit, span);
     if (!found) {
       failures++;
       continue;
@@ -110,6 +107,31 @@ export async function walkBoundary(ctx: ExtractContext, known: KnownLayers, star
     cur = found;
   }
   return { points, crossed };
+}
+
+/**
+ * From `from` on B_z, along `dir` within B_z's local hyperplane, the known boundary `hit` is crossed at
+ * q = from.x + hit.c·dir: B_z's point just past it, with its new local hyperplane (null when it cannot be found).
+ */
+export async function stepAcross(
+  ctx: ExtractContext,
+  known: KnownLayers,
+  from: WalkPoint,
+  dir: Float64Array,
+  hit: { c: number; neuron: NeuronRef },
+  span: SpanBases | null,
+): Promise<WalkPoint | null> {
+  const n = from.x.length;
+  const q = axpy(from.x, hit.c, dir);
+  // How far the next region extends beyond q along dir.
+  const past = axpy(q, 1e-9 * (1 + norm(q)), dir);
+  const beyond = known.closestBoundary(past, dir);
+  // A short step into the new region: B_z is then found within a few step lengths along the old normal,
+  // before other (deeper) boundaries get in the way.
+  const eps = ctx.tol.walkStep * Math.min(hit.c, beyond?.c ?? Infinity, ctx.scale * Math.sqrt(n));
+  const y0 = axpy(q, eps, dir);
+  const bendTol = ctx.tol.precision === 'float64' ? 1e-5 : 1e-1;
+  return continuation(ctx, known, y0, q, from.normal, eps, hit.neuron, past, ctx.tol.onKnown, bendTol, span);
 }
 
 /**
