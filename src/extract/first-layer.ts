@@ -1,7 +1,7 @@
 // Algorithm 1 (seed 001 §4.2): boundary points whose local hyperplane is contained in the boundary everywhere
 // (TestHyperplane) belong to first-layer neurons; the hyperplane's equation is the neuron's row up to sign/scale.
 import { findKinks, type Line } from '../geometry/kinks.js';
-import { tangentBasisVector } from '../geometry/householder.js';
+import { tangentBasis } from '../geometry/householder.js';
 import { dot, norm, orthogonalize, normalize } from '../linalg/vec.js';
 import { unitVector } from '../network/random.js';
 import type { BoundaryPoint } from './boundary-points.js';
@@ -87,6 +87,7 @@ async function segmentOffsets(ctx: ExtractContext, rows: Row[], anchors: Float64
   const n = ctx.oracle.inputDim;
   const m = ctx.oracle.outputDim;
   const tol = ctx.tol;
+  const bases = rows.map((r) => tangentBasis(r.w));
   // The points t_q of each listed segment, in order (one tangent vector per segment).
   const query = async (ts: { seg: Segment; at: number[] }[]): Promise<Float64Array[]> => {
     const count = ts.reduce((a, s) => a + s.at.length, 0);
@@ -96,7 +97,7 @@ async function segmentOffsets(ctx: ExtractContext, rows: Row[], anchors: Float64
     for (const { seg, at } of ts) {
       const w = rows[seg.row].w;
       const x0 = anchors[seg.row];
-      const u = seg.k === 0 ? null : tangentBasisVector(w, seg.k);
+      const u = seg.k === 0 ? null : bases[seg.row](seg.k);
       for (const t of at) {
         for (let d = 0; d < n; d++) xs[q * n + d] = x0[d] + (u ? seg.far * u[d] : 0) + t * w[d];
         q++;
@@ -159,6 +160,20 @@ async function segmentOffsets(ctx: ExtractContext, rows: Row[], anchors: Float64
   return out;
 }
 
+/** How far along the plane from x0 the refinement measures: the point's own magnitude plus the input's. */
+function farDistance(ctx: ExtractContext, x0: Float64Array): number {
+  return norm(x0) + ctx.scale * Math.sqrt(ctx.oracle.inputDim);
+}
+
+/**
+ * Half-width of a refinement segment at distance `dist`: wide enough for the initial normal's error (measured: ~1e-10
+ * in float64, ~1e-4 in float32), and no wider: another boundary inside the segment with a small slope change moves
+ * t* by up to eps/jump unseen (80-40-20-1: at 1e-5·dist a row was off by 7e-10, at 1e-7·dist the worst row is at 2e-11).
+ */
+function segmentHalf(ctx: ExtractContext, dist: number): number {
+  return (ctx.tol.precision === 'float64' ? 0.1 : 10) * ctx.tol.direction * dist;
+}
+
 /**
  * Refine first-layer rows to float64 precision (DESIGN §9 "refine after finding"). From x0 on the plane, follow
  * the plane a distance D along each vector u_i of an orthonormal basis of w⊥ and measure (segmentOffsets, on a
@@ -173,11 +188,8 @@ export async function refineRows(ctx: ExtractContext, rows: Row[], anchors: Floa
   const n = ctx.oracle.inputDim;
   const segs: Segment[] = [];
   rows.forEach((_, j) => {
-    const dist = norm(anchors[j]) + ctx.scale * Math.sqrt(n);
-    // Wide enough for the initial normal's error (measured: ~1e-10 in float64, ~1e-4 in float32) at distance `dist`,
-    // and no wider: another boundary inside the segment with a small slope change moves t* by up to eps/jump unseen
-    // (80-40-20-1: at 1e-5·dist a row was off by 7e-10, at 1e-7·dist the worst row is at 2e-11).
-    const half = (ctx.tol.precision === 'float64' ? 0.1 : 10) * ctx.tol.direction * dist;
+    const dist = farDistance(ctx, anchors[j]);
+    const half = segmentHalf(ctx, dist);
     for (let k = 0; k < n; k++) segs.push({ row: j, k, far: k === 0 ? 0 : dist, half });
   });
   const ts = await segmentOffsets(ctx, rows, anchors, segs);
@@ -197,13 +209,14 @@ export async function refineRows(ctx: ExtractContext, rows: Row[], anchors: Floa
     }
     let skips = 0;
     const w = Float64Array.from(r.w);
+    const basis = tangentBasis(r.w);
     for (let k = 1; k < n; k++) {
       const t = ts[j * n + k];
       if (t === null) {
         skips++;
         continue;
       }
-      const u = tangentBasisVector(r.w, k);
+      const u = basis(k);
       const c = (t - t0) / segs[j * n + k].far;
       for (let i = 0; i < n; i++) w[i] -= c * u[i];
     }
@@ -212,5 +225,20 @@ export async function refineRows(ctx: ExtractContext, rows: Row[], anchors: Floa
     const p = Float64Array.from(anchors[j], (v, i) => v + t0 * r.w[i]);
     return { w: wn, b: -dot(wn, p) };
   });
-  return { rows: refined, skipped };
+  return { rows: await refineBiases(ctx, refined), skipped };
+}
+
+/**
+ * b = −w·p from a point p of the plane carries w's error times |p|: Δb = −Δw·p (80-40-20-1: biases off by 7e-12 with
+ * |p| ≈ 9, every weight within 1e-13). At the plane's point nearest the origin, p = −b·w, Δw·p = −b·(Δw·w) vanishes
+ * to first order (unit rows: Δw ⊥ w), so one more offset measured there gives b to the kink search's precision. Rows
+ * whose segment there holds no clean kink (the neuron invisible in the output there) keep their bias.
+ */
+async function refineBiases(ctx: ExtractContext, rows: Row[]): Promise<Row[]> {
+  const feet = rows.map((r) => Float64Array.from(r.w, (v) => -r.b * v));
+  const ts = await segmentOffsets(ctx, rows, feet, rows.map((_, row) => ({ row, k: 0, far: 0, half: segmentHalf(ctx, farDistance(ctx, feet[row])) })));
+  return rows.map((r, j) => {
+    const t = ts[j];
+    return t === null ? r : { w: r.w, b: r.b - t };
+  });
 }
