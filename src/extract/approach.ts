@@ -30,7 +30,7 @@ function predictedValue(signs: Int8Array, row: { w: Float64Array; b: number }, z
   return v;
 }
 
-/** Regions crossed at most on the way to h's boundary. */
+/** Steps at most on the way to h's boundary (crossings, and turns to run along a boundary). */
 const MAX_CROSSINGS = 200;
 
 /**
@@ -59,6 +59,7 @@ export async function approachUndetermined(
     const local = known.localGradients(x);
     const { z, grad } = local;
     const g = predictedGradient(signs, row, z[last], grad[last], n);
+    if (norm(g) === 0) return null;
     const normal = normalize(g);
     // Back onto the predicted B_z (rounding drifts off it as the walk goes).
     x = axpy(x, -predictedValue(signs, row, z[last]) / norm(g), normal);

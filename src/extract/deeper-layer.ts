@@ -104,7 +104,7 @@ function layerSigns(explored: Explored[], H: number, activeMin: number): Float64
 }
 
 /** |z(x)| relative to its terms, for a row over layer k−1's activations: ≈ 0 when x lies on B_z. */
-function valueResidual(row: RowEstimate, zSigned: Float64Array): number {
+export function valueResidual(row: Row, zSigned: Float64Array): number {
   let mag = Math.abs(row.b);
   for (let h = 0; h < row.w.length; h++) if (zSigned[h] > 0) mag += Math.abs(row.w[h] * zSigned[h]);
   return Math.abs(rowValue(row, zSigned)) / (mag || 1);
@@ -323,7 +323,7 @@ function predictedPoint(known: KnownLayers, signs: Int8Array, row: RowEstimate, 
 }
 
 /** A layer-k row's pre-activation from layer k−1's signed pre-activations. */
-function rowValue(row: RowEstimate, zSigned: Float64Array): number {
+function rowValue(row: Row, zSigned: Float64Array): number {
   let v = row.b;
   for (let h = 0; h < row.w.length; h++) if (zSigned[h] > 0) v += row.w[h] * zSigned[h];
   return v;

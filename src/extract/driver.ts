@@ -14,7 +14,7 @@ import { kinksOnLines, measurePoints, randomLines, sideDistances, type BoundaryP
 import { findFirstLayer, planeTolerance } from './first-layer-search.js';
 import { onAnyPlane, type Row } from './first-layer.js';
 import { fitOutputLayer } from './output-layer.js';
-import { findLayer, type FixedRows } from './deeper-layer.js';
+import { findLayer, valueResidual, type FixedRows } from './deeper-layer.js';
 import { alwaysOnNeuron } from './always-on.js';
 import { KnownLayers } from '../geometry/known.js';
 import type { ExtractResult, Unresolved } from './result.js';
@@ -152,16 +152,8 @@ async function moreDeeperPoints(ctx: ExtractContext, rows: Row[], near: number, 
  */
 function onLayerTwo(first: Row[], second: FixedRows, tol: number): (x: Float64Array) => boolean {
   return (x) => {
-    const a = first.map((r, h) => Math.max(0, second.signs[h] * (dot(r.w, x) + r.b)));
-    return second.rows.some((r) => {
-      let v = r.b;
-      let mag = Math.abs(r.b);
-      a.forEach((ah, h) => {
-        v += r.w[h] * ah;
-        mag += Math.abs(r.w[h] * ah);
-      });
-      return Math.abs(v) < tol * (mag || 1);
-    });
+    const z = Float64Array.from(first, (r, h) => second.signs[h] * (dot(r.w, x) + r.b));
+    return second.rows.some((r) => valueResidual(r, z) < tol);
   };
 }
 
