@@ -116,7 +116,6 @@ export async function measureInSpan(ctx: ExtractContext, reqs: JumpRequest[], ba
     const apart = (i: number) => norm(axpy(jumps[i].normal, -(Math.sign(dot(jumps[i].normal, check[i].normal)) || 1), check[i].normal));
     const clean = (i: number) => outside(jumps[i]) < ctx.tol.direction && apart(i) < ctx.tol.direction;
     const again = reqs.map((_, i) => i).filter((i) => !clean(i) && jumps[i].magnitude > 0);
-    (globalThis as any).__n = ((globalThis as any).__n ?? 0) + reqs.length; (globalThis as any).__again = ((globalThis as any).__again ?? 0) + again.length;
     const full = await measureJumps(ctx.oracle, again.map((i) => reqs[i]));
     again.forEach((i, q) => {
       jumps[i] = full[q];
