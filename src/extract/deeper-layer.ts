@@ -316,10 +316,10 @@ export async function findLayer(ctx: ExtractContext, known: KnownLayers, pool: B
 /** The point data of x on a row's predicted boundary, with the normal the row and the known layers predict there. */
 function predictedPoint(known: KnownLayers, signs: Int8Array, row: RowEstimate, x: Float64Array): PointData {
   const last = known.depth - 1;
-  const { z, grad } = known.localGradients(x);
-  const g = predictedGradient(signs, row, z[last], grad[last], x.length);
+  const local = known.localGradients(x);
+  const g = predictedGradient(signs, row, local.z[last], local.grad[last], x.length);
   const gn = norm(g) || 1;
-  return pointDataAt(known, x, g.map((v) => v / gn));
+  return pointDataAt(known, x, g.map((v) => v / gn), local);
 }
 
 /** A layer-k row's pre-activation from layer k−1's signed pre-activations. */

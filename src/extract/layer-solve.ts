@@ -75,15 +75,23 @@ function makePointData(x: Float64Array, normal: Float64Array, z: Float64Array, g
   return { x, normal, z, gradNorms, coords: { d, grad: coords, normal: cn } };
 }
 
-/** The point data of x with B_z's unit normal there. */
-export function pointDataAt(known: KnownLayers, x: Float64Array, normal: Float64Array): PointData {
+/** The point data of x with B_z's unit normal there; `local` is x's localGradients when the caller has them. */
+export function pointDataAt(
+  known: KnownLayers,
+  x: Float64Array,
+  normal: Float64Array,
+  local: { z: Float64Array[]; grad: Float64Array[] } = known.localGradients(x),
+): PointData {
   const last = known.depth - 1;
-  const { z, grad } = known.localGradients(x);
+  const { z, grad } = local;
   const H = z[last].length;
   let basis: GradBasis | undefined;
   if (known.depth === 1 && x.length > H + 1) {
-    basis = firstLayerBasis.get(known) ?? gradBasis(grad[last], H, x.length);
-    firstLayerBasis.set(known, basis);
+    basis = firstLayerBasis.get(known);
+    if (!basis) {
+      basis = gradBasis(grad[last], H, x.length);
+      firstLayerBasis.set(known, basis);
+    }
   }
   return makePointData(x, normal, z[last], grad[last], basis);
 }
