@@ -26,6 +26,7 @@ const BENCHES: Record<string, () => Promise<Bench>> = {
   onelayer: () => import('./onelayer.js'),
   deep: () => import('./deep.js'),
   scale: () => import('./scale.js'),
+  float32: () => import('./float32.js'),
 };
 
 /** The paper's figures (bench/fig3.ts, bench/fig4.ts; also `relurev bench fig3|fig4`): they print and write their own files. */
@@ -37,13 +38,13 @@ const FIGURES: Record<string, { description: string; run: (o: { quick?: boolean;
 function usage(): string {
   return (
     'usage: npm run bench -- <name> [--seeds N] [--quick] [--first-seed S] [--timeout S] [--max-memory MB] [--give-up K] [--out DIR]\n' +
-    '  --seeds N       seeds per network (default 10, --quick: 3; scale: 1)\n' +
+    '  --seeds N       seeds per network (default 10, --quick: 3; scale: 1; float32: 8)\n' +
     '  --quick         the smallest networks only\n' +
     '  --first-seed S  seeds are S, S+1, ... (default 1)\n' +
     '  --timeout S     a run taking longer than S seconds is stopped and counted as a failure (default 600; scale: 1500, --quick 120)\n' +
     '  --max-memory MB heap limit of one run; a run needing more is counted as a failure (default 2048; scale: 4096)\n' +
     '  --give-up K     after K runs of a network in a row exceed those limits, skip its other seeds (default 3)\n' +
-    '  --only A,B      only these networks of the benchmark (architectures, e.g. 784-128-10; or 784-128-10/mnist)\n' +
+    '  --only A,B      only these networks of the benchmark (architectures, e.g. 784-128-10; or 784-128-10/mnist, 10-8-1/onnx)\n' +
     '  --out DIR       scale: write its chart (scale.svg, scale.png) into DIR instead of bench/results; fig3, fig4: their files\n' +
     'benchmarks:\n'
   );
