@@ -106,9 +106,11 @@ test('--model float32 ONNX export, depth 1: worst relative weight error <= 1e-3'
   assert.ok(worstError(result, shallow) <= 1e-3, String(worstError(result, shallow)));
 });
 
-test('--model float32 ONNX export, depth 2: worst relative weight error <= 1e-3', { skip: 'float32 extraction of deeper layers does not work yet (walks lose B_z in float32 rounding): enable when it does' }, async () => {
+test('--model float32 ONNX export, depth 2: worst relative weight error <= 1e-3', async () => {
   const { result } = await extract({ model: file('deep-f32.onnx') });
-  assert.ok(worstError(result, deep) <= 1e-3);
+  assert.equal(result.complete, true, JSON.stringify(result.unresolved));
+  assert.deepEqual(result.widths, [8, 8]);
+  assert.ok(worstError(result, deep) <= 1e-3, String(worstError(result, deep)));
 });
 
 test('serve + --url behind a flaky server (20% 5xx, delays): the same result as --model', async () => {

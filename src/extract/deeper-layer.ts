@@ -18,6 +18,8 @@ import { approachUndetermined, predictedGradient } from './approach.js';
 export interface FixedRows {
   rows: Row[];
   signs: Int8Array;
+  /** Per row, the layer-(k−1) neurons whose weights were undetermined (set to 0). */
+  undetermined: number[][];
 }
 
 export interface LayerResult {
@@ -25,6 +27,8 @@ export interface LayerResult {
   rows: Row[];
   /** t_h for layer k−1 (+1 keep, −1 flip). */
   signs: Int8Array;
+  /** Per row, the layer-(k−1) neurons whose weights stayed undetermined (set to 0; listed in `unresolved`). */
+  undetermined: number[][];
   deeper: BoundaryPoint[];
   unresolved: Unresolved[];
 }
@@ -128,7 +132,7 @@ export async function findLayer(ctx: ExtractContext, known: KnownLayers, pool: B
   const deeper: BoundaryPoint[] = [];
   const unresolved: Unresolved[] = [];
   let signs = fixed ? Int8Array.from(fixed.signs) : new Int8Array(H).fill(1);
-  const fixedRows: RowEstimate[] = (fixed?.rows ?? []).map((r) => ({ ...r, undetermined: [], consistency: 0 }));
+  const fixedRows: RowEstimate[] = (fixed?.rows ?? []).map((r, i) => ({ ...r, undetermined: fixed?.undetermined[i] ?? [], consistency: 0 }));
   // New signs from the explored boundaries, unless they are fixed.
   const solvedSigns = (from: Explored[]) => (fixed ? signs : Int8Array.from(layerSigns(from, H, activeTol(ctx)), (t) => (t < 0 ? -1 : 1)));
   // Neurons found so far: the explored boundaries that belong to one neuron, and its row from all their points.
@@ -266,7 +270,11 @@ export async function findLayer(ctx: ExtractContext, known: KnownLayers, pool: B
   let rows: RowEstimate[] = [];
   for (const [j, f] of found.entries()) {
     const row = completed[j];
-    if (fixedRows.some((r) => samePartialRow(r, row, dupTol))) continue;
+    const same = fixedRows.findIndex((r) => samePartialRow(r, row, dupTol));
+    // A fixed row that was partial gives way to the same neuron found more complete (float32 10-8-8-1 seed 3: kept
+    // both, a duplicate neuron in the result).
+    if (same >= 0 && fixedRows[same].undetermined.length <= row.undetermined.length) continue;
+    if (same >= 0) fixedRows.splice(same, 1);
     const i = rows.findIndex((r) => samePartialRow(r, row, dupTol));
     if (i < 0) {
       merged.push(f);
@@ -310,7 +318,7 @@ export async function findLayer(ctx: ExtractContext, known: KnownLayers, pool: B
     }
     return { w: row.w, b: row.b };
   });
-  return { rows: out, signs, deeper, unresolved };
+  return { rows: out, signs, undetermined: rows.map((r) => r.undetermined), deeper, unresolved };
 }
 
 /** The point data of x on a row's predicted boundary, with the normal the row and the known layers predict there. */
@@ -345,7 +353,7 @@ async function retestPartialRows(
   fixedRows: RowEstimate[],
 ): Promise<boolean[]> {
   const pass = found.map(() => true);
-  const solid = rows.filter((_, i) => !found[i].partial).concat(fixedRows);
+  const solid = rows.filter((_, i) => !found[i].partial).concat(fixedRows.filter((r) => r.undetermined.length === 0));
   const partial = found.map((_, i) => i).filter((i) => found[i].partial);
   if (solid.length === 0 || partial.length === 0) return pass;
   const pattern = (z: Float64Array) => {

@@ -58,7 +58,7 @@ async function recoverFrom(
     if (pool.length === 0) break;
     report(ctx, `layer ${k}`, `${pool.length} boundary points not explained by layers 1..${k - 1}`);
     const layer = await findLayer(ctx, known, pool, k, k === 2 ? second : undefined);
-    if (k === 2) found = { rows: layer.rows, signs: layer.signs };
+    if (k === 2) found = { rows: layer.rows, signs: layer.signs, undetermined: layer.undetermined };
     unresolved.push(...layer.unresolved);
     if (layer.rows.length === 0) {
       unresolved.push({ layer: k, reason: `${pool.length} boundary point(s) belong to no recoverable layer-${k} neuron` });

@@ -70,10 +70,10 @@ export async function boundaryHits(
   where?: CrossingFilter,
 ): Promise<BoundaryHits[]> {
   const last = known.depth - 1;
-  const agree = ctx.tol.precision === 'float64' ? 1e-6 : 1e-2;
+  const agree = ctx.tol.precision === 'float64' ? 1e-6 : 4e-2;
   // Segment length relative to 1 + |t|: room for the rows' error (float64: measured normals, ≤ ~1e-8), and short, so
   // that few other kinks fall inside.
-  const segment = ctx.tol.precision === 'float64' ? 1e-5 : 2e-3;
+  const segment = ctx.tol.precision === 'float64' ? 1e-5 : 6e-2;
   const segs: Line[] = [];
   const owner: number[] = [];
   const predictedT: number[] = [];
