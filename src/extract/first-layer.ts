@@ -90,7 +90,7 @@ interface Segment {
  * on t*; with one output (784-128-1, seed 1) 21 of ~130k offsets were wrong by 1e-8..4e-6 of D (rows to 4e-6).
  * f(t* ∓ δ) misses its piece by about |slope change|·|error of t*|, so any error above rounding is refused.
  */
-async function segmentOffsets(ctx: ExtractContext, rows: Row[], anchors: Float64Array[], segs: Segment[]): Promise<(number | null)[]> {
+async function segmentOffsets(ctx: ExtractContext, rows: Row[], anchors: Float64Array[], segs: Segment[]): Promise<(Offset | null)[]> {
   const n = ctx.oracle.inputDim;
   const m = ctx.oracle.outputDim;
   const tol = ctx.tol;
@@ -122,6 +122,7 @@ async function segmentOffsets(ctx: ExtractContext, rows: Row[], anchors: Float64
     left: (o: number, t: number) => number;
     right: (o: number, t: number) => number;
     scale: number;
+    jump: number;
   }
   const cands: Cand[] = [];
   segs.forEach((seg, i) => {
@@ -149,10 +150,10 @@ async function segmentOffsets(ctx: ExtractContext, rows: Row[], anchors: Float64
     const t = (fr[best] - fl[best] - sL[best] * h - sR[best] * h) / (sL[best] - sR[best]);
     if (!(Math.abs(t) < 0.49 * h)) return;
     for (let o = 0; o < m; o++) if (Math.abs(left(o, t) - right(o, t)) > eps) return;
-    cands.push({ i, t, delta: 2e-4 * h, left, right, scale });
+    cands.push({ i, t, delta: 2e-4 * h, left, right, scale, jump: bestJump });
   });
   const vs = await query(cands.map((c) => ({ seg: segs[c.i], at: [c.t - c.delta, c.t + c.delta] })));
-  const out: (number | null)[] = segs.map(() => null);
+  const out: (Offset | null)[] = segs.map(() => null);
   cands.forEach((c, q) => {
     const fMinus = vs[2 * q];
     const fPlus = vs[2 * q + 1];
@@ -162,9 +163,20 @@ async function segmentOffsets(ctx: ExtractContext, rows: Row[], anchors: Float64
     for (let o = 0; o < m; o++) {
       if (Math.abs(c.left(o, c.t - c.delta) - fMinus[o]) > eps || Math.abs(c.right(o, c.t + c.delta) - fPlus[o]) > eps) return;
     }
-    out[c.i] = c.t;
+    out[c.i] = { t: c.t, noise: scale / c.jump };
   });
   return out;
+}
+
+/** A segment's crossing t, and its sensitivity to rounding: output scale / slope change (t per relative rounding). */
+interface Offset {
+  t: number;
+  noise: number;
+}
+
+/** The crossings alone. */
+async function segmentTs(ctx: ExtractContext, rows: Row[], anchors: Float64Array[], segs: Segment[]): Promise<(number | null)[]> {
+  return (await segmentOffsets(ctx, rows, anchors, segs)).map((o) => o?.t ?? null);
 }
 
 /** How far along the plane from x0 the refinement measures: the point's own magnitude plus the input's. */
@@ -195,12 +207,12 @@ const RETRY_MOVES = [
 
 /** The offsets of segments, each failed one measured again elsewhere (RETRY_MOVES); segs is updated in place. */
 async function measure(ctx: ExtractContext, rows: Row[], anchors: Float64Array[], segs: Segment[]): Promise<(number | null)[]> {
-  const ts = await segmentOffsets(ctx, rows, anchors, segs);
+  const ts = await segmentTs(ctx, rows, anchors, segs);
   for (const move of RETRY_MOVES) {
     const failed = segs.flatMap((_, i) => (ts[i] === null ? [i] : []));
     if (failed.length === 0) break;
     const retry = failed.map((i) => (segs[i].k === 0 ? { ...segs[i], half: move.half * segs[i].half } : { ...segs[i], far: move.far * segs[i].far }));
-    const again = await segmentOffsets(ctx, rows, anchors, retry);
+    const again = await segmentTs(ctx, rows, anchors, retry);
     failed.forEach((i, q) => {
       if (again[q] === null) return;
       segs[i] = retry[q];
@@ -219,22 +231,44 @@ function median(xs: number[]): number {
   return 0.5 * (s[(s.length - 1) >> 1] + s[s.length >> 1]);
 }
 
+/** A component measured where the neuron's kink is this many times weaker than at the row's median one is measured again. */
+const WEAK = 30;
+
 /**
  * Float64: each component c_k = (t_k − t_0)/far from the first of FAR_POSITIONS whose segment holds one clean kink.
- * Returns the components (null where no position gave one) and t_0 unchanged.
+ * Where the row's kink is weak at that far point (the paths from the neuron to the output nearly all off there), the
+ * offset carries rounding times output/jump: 80-40-20-1's worst rows each had one component measured at a jump
+ * 300–10000 times below the row's median, off by 1e-12..8e-12 of D. Those are measured at the next positions
+ * too, and the one with the strongest kink is kept. Returns the components (null where no position gave one) and t_0.
  */
 async function singleComponents(ctx: ExtractContext, rows: Row[], anchors: Float64Array[], comps: Segment[], t0: (number | null)[]): Promise<Components> {
-  const cs: (number | null)[] = comps.map(() => null);
-  for (const pos of FAR_POSITIONS) {
-    const idx = comps.flatMap((c, i) => (t0[c.row] !== null && cs[i] === null ? [i] : []));
+  const got: (Offset & { far: number })[][] = comps.map(() => []);
+  const rowNoise: number[] = [];
+  for (const [p, pos] of FAR_POSITIONS.entries()) {
+    const idx = comps.flatMap((c, i) => {
+      if (t0[c.row] === null) return [];
+      const best = got[i].reduce((a, o) => Math.min(a, o.noise), Infinity);
+      return best === Infinity || (p > 0 && best > WEAK * rowNoise[c.row]) ? [i] : [];
+    });
     if (idx.length === 0) break;
     const segs = idx.map((i) => ({ ...comps[i], far: pos * comps[i].far }));
-    const ts = await segmentOffsets(ctx, rows, anchors, segs);
+    const os = await segmentOffsets(ctx, rows, anchors, segs);
     idx.forEach((i, q) => {
-      const t = ts[q];
-      if (t !== null) cs[i] = (t - (t0[segs[q].row] as number)) / segs[q].far;
+      const o = os[q];
+      if (o) got[i].push({ ...o, far: segs[q].far });
     });
+    if (p === 0) {
+      rows.forEach((_, j) => {
+        const noises = comps.flatMap((c, i) => (c.row === j && got[i].length > 0 ? [got[i][0].noise] : []));
+        rowNoise[j] = noises.length > 0 ? median(noises) : Infinity;
+      });
+    }
   }
+  const cs = got.map((g, i) => {
+    if (g.length === 0) return null;
+    const best = g.reduce((a, o) => (o.noise < a.noise ? o : a));
+    return (best.t - (t0[comps[i].row] as number)) / best.far;
+  });
   return { cs, t0 };
 }
 
@@ -262,7 +296,7 @@ async function pairedComponents(ctx: ExtractContext, rows: Row[], anchors: Float
     const idx = comps.flatMap((_, i) => (cs[i] === null ? [i] : []));
     if (idx.length === 0) break;
     const segs = idx.flatMap((i) => [1, -1].map((sign) => ({ ...comps[i], far: sign * s * comps[i].far })));
-    const ts = await segmentOffsets(ctx, rows, anchors, segs);
+    const ts = await segmentTs(ctx, rows, anchors, segs);
     const pairs = idx.map((i, q) => {
       const [plus, minus] = [ts[2 * q], ts[2 * q + 1]];
       for (const [t, far] of [[plus, segs[2 * q].far], [minus, segs[2 * q + 1].far]] as const) if (t !== null) sides[i].push({ t, far });
@@ -356,7 +390,7 @@ async function refineBiases(ctx: ExtractContext, rows: Row[]): Promise<Row[]> {
   const n = ctx.oracle.inputDim;
   const nt = Math.min(TWINS, n - 1);
   const feet = rows.map((r) => Float64Array.from(r.w, (v) => -r.b * v));
-  const ts = await segmentOffsets(
+  const ts = await segmentTs(
     ctx,
     rows,
     feet,
