@@ -6,7 +6,13 @@ import type { ProgressSink } from './events.js';
 
 export interface ExtractContext {
   oracle: CountingOracle;
+  /** The search's randomness (lines, test directions). */
   rng: Rng;
+  /**
+   * The fits' and checks' random inputs (output layer, verification, always-on): a stream of their own, so that how
+   * many points they take does not change which lines the search draws afterwards. Without it they share `rng`.
+   */
+  sampleRng?: Rng;
   tol: Tolerances;
   /** Typical input magnitude per coordinate (where the network is used). */
   scale: number;

@@ -183,7 +183,8 @@ function randomPoints(ctx: ExtractContext, m: number, zoom = 1): Float64Array {
  * m random inputs, half at the input scale and half zoomed out (ZOOMS): a neuron that (almost) never changes state
  * near the origin changes state there, so fits see both its states and verification sees its effect.
  */
-function mixedPoints(ctx: ExtractContext, m: number): Float64Array {
+function mixedPoints(search: ExtractContext, m: number): Float64Array {
+  const ctx = { ...search, rng: search.sampleRng ?? search.rng };
   const near = m - ZOOMS.length * Math.floor(m / 2 / ZOOMS.length);
   const far = (m - near) / ZOOMS.length;
   const xs = new Float64Array(m * ctx.oracle.inputDim);
@@ -220,6 +221,7 @@ export async function extractNetwork(oracle: CountingOracle, opts: ExtractOption
   const ctx: ExtractContext = {
     oracle,
     rng: makeRng(opts.seed, 17),
+    sampleRng: makeRng(opts.seed, 19),
     tol: Tolerances.for(opts.precision ?? 'float64'),
     scale: opts.inputScale ?? 1,
     progress: opts.onProgress ?? (() => {}),
