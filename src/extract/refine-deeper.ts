@@ -49,9 +49,8 @@ export async function refineDeeperRows(
     const acts = actsOf[r];
     // Weights seen active at some point; the others keep their value (the system says nothing about them).
     const cols = Array.from({ length: H }, (_, h) => h).filter((h) => acts.some((a) => a[h] > 0));
-    const fit = nullFit(acts, cols, limits.rounding);
-    if (!fit) return row;
-    const u = fit;
+    const u = nullFit(acts, cols, limits.rounding);
+    if (!u) return row;
     // Scale (and sign) that best matches the old row on the refined entries.
     let num = 0;
     let den = 0;
@@ -70,7 +69,6 @@ export async function refineDeeperRows(
     return change < limits.change ? { ...row, w, b } : row;
   });
 }
-
 
 /**
  * The null vector (weights of `cols`, then the bias) of the system Σ_h w_h a_h + b = 0 over the points' activations
