@@ -2,7 +2,7 @@
 // (TestHyperplane) belong to first-layer neurons; the hyperplane's equation is the neuron's row up to sign/scale.
 import { findKinks, type Line } from '../geometry/kinks.js';
 import { tangentBasis } from '../geometry/householder.js';
-import { dot, norm, orthogonalize, normalize } from '../linalg/vec.js';
+import { dot, median, norm, orthogonalize, normalize } from '../linalg/vec.js';
 import { unitVector } from '../network/random.js';
 import type { BoundaryPoint } from './boundary-points.js';
 import type { ExtractContext } from './context.js';
@@ -205,7 +205,7 @@ const RETRY_MOVES = [
   { far: 2, half: 0.001 },
 ];
 
-/** The offsets of segments, each failed one measured again elsewhere (RETRY_MOVES); segs is updated in place. */
+/** The offsets of segments, each failed one measured again elsewhere (RETRY_MOVES, relative to the segment itself). */
 async function measure(ctx: ExtractContext, rows: Row[], anchors: Float64Array[], segs: Segment[]): Promise<(number | null)[]> {
   const ts = await segmentTs(ctx, rows, anchors, segs);
   for (const move of RETRY_MOVES) {
@@ -213,23 +213,13 @@ async function measure(ctx: ExtractContext, rows: Row[], anchors: Float64Array[]
     if (failed.length === 0) break;
     const retry = failed.map((i) => (segs[i].k === 0 ? { ...segs[i], half: move.half * segs[i].half } : { ...segs[i], far: move.far * segs[i].far }));
     const again = await segmentTs(ctx, rows, anchors, retry);
-    failed.forEach((i, q) => {
-      if (again[q] === null) return;
-      segs[i] = retry[q];
-      ts[i] = again[q];
-    });
+    failed.forEach((i, q) => (ts[i] = again[q]));
   }
   return ts;
 }
 
 /** Where along ±u_k (in units of D) a component's offset is measured, in turn, until one position gives it. */
 const FAR_POSITIONS = [1, -1, 0.5, -0.5, 2, -2];
-
-/** The median of a non-empty list. */
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return 0.5 * (s[(s.length - 1) >> 1] + s[s.length >> 1]);
-}
 
 /** A component measured where the neuron's kink is this many times weaker than at the row's median one is measured again. */
 const WEAK = 30;
@@ -341,7 +331,7 @@ interface Components {
  */
 export async function refineRows(ctx: ExtractContext, rows: Row[], anchors: Float64Array[]): Promise<{ rows: Row[]; skipped: number[] }> {
   const n = ctx.oracle.inputDim;
-  const nt = Math.min(TWINS, n - 1);
+  const nt = twinCount(n);
   const anchorSegs: Segment[] = [];
   const comps: Segment[] = [];
   rows.forEach((_, j) => {
@@ -388,7 +378,7 @@ export async function refineRows(ctx: ExtractContext, rows: Row[], anchors: Floa
  */
 async function refineBiases(ctx: ExtractContext, rows: Row[]): Promise<Row[]> {
   const n = ctx.oracle.inputDim;
-  const nt = Math.min(TWINS, n - 1);
+  const nt = twinCount(n);
   const feet = rows.map((r) => Float64Array.from(r.w, (v) => -r.b * v));
   const ts = await segmentTs(
     ctx,
@@ -415,6 +405,10 @@ async function refineBiases(ctx: ExtractContext, rows: Row[]): Promise<Row[]> {
 /** How many more segments measure a row's offset at its anchor (fewer when the input has fewer tangent vectors). */
 const TWINS = 4;
 
+function twinCount(n: number): number {
+  return Math.min(TWINS, n - 1);
+}
+
 /**
  * More segments for a row's offset at its anchor: at +h along the first tangent vectors (a failed one is retried
  * elsewhere along its own vector, never on another's place). Their offsets are the anchor's + (the row's error)·h,
@@ -422,7 +416,7 @@ const TWINS = 4;
  * the verification queries missed (float32: a first-layer bias 2e-2 off from one such offset, 10-8-8-1 seed 1).
  */
 function twins(n: number, row: number, half: number): Segment[] {
-  return Array.from({ length: Math.min(TWINS, n - 1) }, (_, i) => ({ row, k: i + 1, far: half, half }));
+  return Array.from({ length: twinCount(n) }, (_, i) => ({ row, k: i + 1, far: half, half }));
 }
 
 /**
