@@ -361,7 +361,7 @@ async function retestPartialRows(
     return solid.map((r) => (rowValue(r, zs) > 0 ? '1' : '0')).join('');
   };
   const seen = partial.map((i) => new Set(found[i].points.map((p) => pattern(p.z))));
-  const hits = await boundaryHits(ctx, known, signs, partial.map((i) => rows[i]), BOUNDARY_TESTS, (r, z) => !seen[r].has(pattern(z)));
+  const hits = await boundaryHits(ctx, known, signs, partial.map((i) => rows[i]), BOUNDARY_TESTS, { where: (r, z) => !seen[r].has(pattern(z)) });
   partial.forEach((i, j) => (pass[i] = passes(hits[j])));
   return pass;
 }

@@ -81,6 +81,34 @@ export function smallestRightSingularVector(A: Matrix): { v: Float64Array; s: nu
   return { v: Float64Array.from(d.rightSingularVectors.getColumn(k)), s };
 }
 
+/**
+ * The null vector v of A (its smallest right singular vector) and each row's leave-one-out residual: |a_i·v| / (1 − h_ii),
+ * h_ii = Σ_{j≠null} (a_i·V_j / s_j)², the row's leverage on the fitted directions. A row that alone fixes a direction
+ * has h_ii → 1 and a raw residual → 0 however wrong it is; the leave-one-out residual still shows it.
+ */
+export function nullVectorWithLeverage(A: Matrix): { v: Float64Array; s: number[]; loo: Float64Array } {
+  const d = new SingularValueDecomposition(A, { autoTranspose: false, computeLeftSingularVectors: false });
+  const s = d.diagonal;
+  const V = d.rightSingularVectors;
+  let k = 0;
+  for (let i = 1; i < s.length; i++) if (s[i] < s[k]) k = i;
+  const v = Float64Array.from(V.getColumn(k));
+  const loo = new Float64Array(A.rows);
+  for (let i = 0; i < A.rows; i++) {
+    const a = A.getRow(i);
+    let h = 0;
+    let r = 0;
+    for (let j = 0; j < s.length; j++) {
+      let p = 0;
+      for (let c = 0; c < a.length; c++) p += a[c] * V.get(c, j);
+      if (j === k) r = p;
+      else if (s[j] > 0) h += (p / s[j]) ** 2;
+    }
+    loo[i] = Math.abs(r) / Math.max(1 - h, 1e-15);
+  }
+  return { v, s, loo };
+}
+
 /** Numerical rank with relative tolerance. */
 export function rank(A: Matrix, rtol = 1e-10): number {
   const s = new SingularValueDecomposition(A, { autoTranspose: true, computeLeftSingularVectors: false, computeRightSingularVectors: false }).diagonal;
