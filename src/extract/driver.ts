@@ -2,7 +2,6 @@
 // first layer → deeper layers (each also fixing the signs of the layer before) → last-layer signs and output layer
 // → verification against fresh queries. Never fails silently: what it could not recover is listed in `unresolved`.
 import { Tolerances, type Precision } from '../geometry/tolerances.js';
-import { forward } from '../network/forward.js';
 import { dot } from '../linalg/vec.js';
 import { makeRng } from '../network/random.js';
 import type { Layer, Network } from '../network/types.js';
@@ -10,6 +9,9 @@ import type { CountingOracle } from '../oracle/counting.js';
 import { OracleError } from '../oracle/types.js';
 import { report, type ExtractContext } from './context.js';
 import type { ProgressSink } from './events.js';
+import type { Line } from '../geometry/kinks.js';
+import { mixedPoints, withBothSides, ZOOMS } from './samples.js';
+import { throughMisfits, verify } from './verify.js';
 import { kinksOnLines, measurePoints, randomLines, sideDistances, type BoundaryPoint } from './boundary-points.js';
 import { findFirstLayer, planeTolerance } from './first-layer-search.js';
 import { onAnyPlane, type Row } from './first-layer.js';
@@ -45,7 +47,7 @@ async function recoverFrom(
   startPool: BoundaryPoint[],
   hidden: Layer[],
   second?: FixedRows,
-): Promise<{ net: Network; complete: boolean; unresolved: Unresolved[]; verificationError: number; second?: FixedRows }> {
+): Promise<{ net: Network; complete: boolean; unresolved: Unresolved[]; verificationError: number; misfits: Float64Array[]; second?: FixedRows }> {
   const unresolved: Unresolved[] = [];
   hidden.length = 0;
   hidden.push({ ...layer1, W: Float64Array.from(layer1.W), b: Float64Array.from(layer1.b) });
@@ -91,7 +93,7 @@ async function recoverFrom(
       }
     }
   }
-  const { net, verificationError } = out;
+  const { net, verificationError, misfits } = out;
   if (out.signAmbiguity > 0.01) {
     unresolved.push({ layer: hidden.length, reason: `signs of the last hidden layer are ambiguous (the affine residue is ${out.signAmbiguity.toExponential(2)} away from a signed sum of its rows)` });
   }
@@ -99,7 +101,7 @@ async function recoverFrom(
   if (!complete && unresolved.length === 0) {
     unresolved.push({ layer: hidden.length + 1, reason: `recovered network disagrees with the black box on fresh queries (relative error ${verificationError.toExponential(2)})` });
   }
-  return { net, complete, unresolved, verificationError, second: found };
+  return { net, complete, unresolved, verificationError, misfits, second: found };
 }
 
 function layerRows(layer: Layer): Row[] {
@@ -110,14 +112,15 @@ function layerRows(layer: Layer): Row[] {
  * The last hidden layer's signs (flipped in place in `hidden`) and the output layer from fresh mixed-scale queries,
  * then the whole network checked against fresh queries.
  */
-async function outputLayer(ctx: ExtractContext, hidden: Layer[]): Promise<{ net: Network; verificationError: number; signAmbiguity: number }> {
+async function outputLayer(ctx: ExtractContext, hidden: Layer[]): Promise<{ net: Network; verificationError: number; misfits: Float64Array[]; signAmbiguity: number }> {
   const last = hidden[hidden.length - 1];
   report(ctx, 'output layer', `signs of hidden layer ${hidden.length} and the output layer`);
   // Eight times the unknowns of the output fit's first step (output-layer.ts), plus a margin. Twice was enough for the
   // signs, but the output weights then carried the sample's rounding: 80-40-20-1 seed 1 at 1.2e-12, 1.0e-13 with
   // four times the points (784-128-10: 5.7e-14 → 1.9e-14 for 1,638 more queries and 0.8 s).
-  const m = 4 * (2 * (last.outDim + Math.min(last.outDim, last.inDim) + 1) + 32);
-  const xs = mixedPoints(ctx, m);
+  const mixed = 4 * (2 * (last.outDim + Math.min(last.outDim, last.inDim) + 1) + 32);
+  const xs = withBothSides(ctx, hidden, mixedPoints(ctx, mixed), mixed);
+  const m = xs.length / ctx.oracle.inputDim;
   const ys = await ctx.oracle.query(xs, m);
   const acts = hidden.length === 1 ? xs : new KnownLayers(hidden.slice(0, -1)).activations(xs, m);
   const fit = await fitOutputLayer(layerRows(last), acts, ys, m, last.inDim, ctx.oracle.outputDim);
@@ -127,11 +130,10 @@ async function outputLayer(ctx: ExtractContext, hidden: Layer[]): Promise<{ net:
     layers: [...hidden, { inDim: last.outDim, outDim: ctx.oracle.outputDim, W: fit.V, b: fit.c }],
   };
   report(ctx, 'verify', 'checking the recovered network against fresh queries');
-  return { net, verificationError: await verify(ctx, net, 256), signAmbiguity: fit.signAmbiguity };
+  const { error, misfits } = await verify(ctx, net, 256);
+  return { net, verificationError: error, misfits, signAmbiguity: fit.signAmbiguity };
 }
 
-/** Zoom factors of the lines searched for deeper boundary points beyond the first layer's own search. */
-const ZOOMS = [4, 16];
 /** Extra rounds of deeper-point search when the recovered network is incomplete. */
 const RETRIES = 3;
 
@@ -139,8 +141,16 @@ const RETRIES = 3;
  * Measured boundary points off every first-layer hyperplane (and off every `second`-layer boundary, when given), from
  * `near` new random lines at the input scale and `far` lines at each zoom of `zooms`.
  */
-async function moreDeeperPoints(ctx: ExtractContext, rows: Row[], near: number, far: number, second?: FixedRows, zooms = ZOOMS): Promise<BoundaryPoint[]> {
-  const lines = [...randomLines(ctx, near), ...zooms.flatMap((z) => randomLines(ctx, far, z))];
+async function moreDeeperPoints(
+  ctx: ExtractContext,
+  rows: Row[],
+  near: number,
+  far: number,
+  second?: FixedRows,
+  zooms = ZOOMS,
+  towards: Line[] = [],
+): Promise<BoundaryPoint[]> {
+  const lines = [...randomLines(ctx, near), ...zooms.flatMap((z) => randomLines(ctx, far, z)), ...towards];
   const kinks = await kinksOnLines(ctx, lines);
   const sides = sideDistances(kinks, ctx.tol.sideCap * ctx.scale + 1e-3);
   const onSecond = second ? onLayerTwo(rows, second, ctx.tol.onKnown) : () => false;
@@ -166,54 +176,6 @@ function flipRows(layer: Layer, signs: Int8Array): void {
     for (let i = 0; i < layer.inDim; i++) layer.W[j * layer.inDim + i] *= -1;
     layer.b[j] *= -1;
   });
-}
-
-/** Sample points where the boundaries were searched: uniformly along random search lines (boundary-points.ts). */
-function randomPoints(ctx: ExtractContext, m: number, zoom = 1): Float64Array {
-  const n = ctx.oracle.inputDim;
-  const xs = new Float64Array(m * n);
-  randomLines(ctx, m, zoom).forEach((ln, s) => {
-    const t = ln.t0 + (ln.t1 - ln.t0) * ctx.rng.uniform();
-    for (let i = 0; i < n; i++) xs[s * n + i] = ln.origin[i] + t * ln.dir[i];
-  });
-  return xs;
-}
-
-/**
- * m random inputs, half at the input scale and half zoomed out (ZOOMS): a neuron that (almost) never changes state
- * near the origin changes state there, so fits see both its states and verification sees its effect.
- */
-function mixedPoints(search: ExtractContext, m: number): Float64Array {
-  const ctx = { ...search, rng: search.sampleRng ?? search.rng };
-  const near = m - ZOOMS.length * Math.floor(m / 2 / ZOOMS.length);
-  const far = (m - near) / ZOOMS.length;
-  const xs = new Float64Array(m * ctx.oracle.inputDim);
-  xs.set(randomPoints(ctx, near));
-  ZOOMS.forEach((z, i) => xs.set(randomPoints(ctx, far, z), (near + i * far) * ctx.oracle.inputDim));
-  return xs;
-}
-
-/**
- * Relative functional error of `net` against the black box on m fresh mixed-scale inputs: the largest error of each
- * quarter of the points (quarters hold one scale each) relative to its largest output, the worst of the quarters.
- */
-async function verify(ctx: ExtractContext, net: Network, m: number): Promise<number> {
-  const xs = mixedPoints(ctx, m);
-  const ys = await ctx.oracle.query(xs, m);
-  const yh = forward(net, xs, m);
-  const out = ctx.oracle.outputDim;
-  const part = Math.ceil(m / 4);
-  let worst = 0;
-  for (let start = 0; start < m; start += part) {
-    let err = 0;
-    let mag = 0;
-    for (let i = start * out; i < Math.min(m, start + part) * out; i++) {
-      err = Math.max(err, Math.abs(ys[i] - yh[i]));
-      mag = Math.max(mag, Math.abs(ys[i]));
-    }
-    worst = Math.max(worst, err / (mag || 1));
-  }
-  return worst;
 }
 
 export async function extractNetwork(oracle: CountingOracle, opts: ExtractOptions): Promise<ExtractResult> {
@@ -267,7 +229,7 @@ export async function extractNetwork(oracle: CountingOracle, opts: ExtractOption
       const before = { run, hidden: hidden.map((l) => l) };
       // Also 256 times farther out: 784-128-128-10 seed 1's last layer-2 neuron is on at 99.5% of inputs near the
       // origin and 98% even there; the ×4, ×16 lines of three retries never met its boundary.
-      pool = pool.concat(await moreDeeperPoints(ctx, first.rows, 4, 4, run.second, [...ZOOMS, 256]));
+      pool = pool.concat(await moreDeeperPoints(ctx, first.rows, 4, 4, run.second, [...ZOOMS, 256], throughMisfits(ctx, run.misfits)));
       run = await recoverFrom(ctx, layer1, pool, hidden, run.second);
       if (!run.complete && !(run.verificationError < before.run.verificationError)) {
         run = before.run;
