@@ -38,28 +38,12 @@ export async function alwaysOnNeuron(ctx: ExtractContext, hidden: Layer[], sampl
   const last = hidden[hidden.length - 1];
   const d = last.inDim;
   const nL = last.outDim;
-  const nOut = ctx.oracle.outputDim;
-  const m = 2 * (nL + d + 1) + 32;
-  const xs = sample(m);
-  const ys = await ctx.oracle.query(xs, m);
-  const acts = before.activations(xs, m);
-  const feats = all.activations(xs, m);
-  // N ≈ [ReLU(W_L a + b_L) | a | 1]·θ, jointly: the neurons found take their part, the a-block the missing ones'.
-  const F = new Matrix(m, nL + d + 1);
-  const Y = new Matrix(m, nOut);
-  for (let r = 0; r < m; r++) {
-    for (let j = 0; j < nL; j++) F.set(r, j, feats[r * nL + j]);
-    for (let i = 0; i < d; i++) F.set(r, nL + i, acts[r * d + i]);
-    F.set(r, nL + d, 1);
-    for (let o = 0; o < nOut; o++) Y.set(r, o, ys[r * nOut + o]);
-  }
-  const theta = lstsqSvd(F, Y, 1e-13).x;
-  const misfit = F.mmul(theta).sub(Y).norm('frobenius') / (Y.norm('frobenius') || 1);
+  const fit = await affineFit(ctx, hidden, sample, Array.from({ length: d }, (_, i) => i));
   // Not explained even with an affine part: something else is wrong (a missing neuron that does switch, a wrong or
   // partial row), not this case.
-  if (!(misfit < 1e-8)) return null;
-  const U = new Matrix(nOut, d);
-  for (let o = 0; o < nOut; o++) for (let i = 0; i < d; i++) U.set(o, i, theta.get(nL + i, o));
+  if (!fit) return null;
+  const { U, acts, xs } = fit;
+  const m = xs.length / ctx.oracle.inputDim;
   const { s, V } = svd(U);
   // One direction only: with several, U mixes missing neurons with known ones whose sign is wrong (ReLU(−u) =
   // ReLU(u) − u leaves −V_h ŵ_h in U too), and its singular vectors are combinations of rows, not rows.
@@ -120,4 +104,81 @@ async function switchingRow(ctx: ExtractContext, before: KnownLayers, all: Known
     }
   }
   return null;
+}
+
+/** Largest relative misfit of the affine-residue fit that still counts as exact, per precision. */
+const FIT_MISFIT = { float64: 1e-8, float32: 1e-4 };
+
+/**
+ * N ≈ [ReLU(W_L a + b_L) | a_cols | 1]·θ on fresh samples, jointly: the last hidden layer's neurons (signs applied)
+ * take their part, the affine block on the previous layer's activations `cols` what the neurons do not explain. U
+ * (outputs × cols) is that block; `V` (outputs × neurons) the neurons' output weights. Null when even this model
+ * leaves a misfit above the black box's precision.
+ */
+async function affineFit(
+  ctx: ExtractContext,
+  hidden: Layer[],
+  sample: (m: number) => Float64Array,
+  cols: number[],
+  exact = FIT_MISFIT[ctx.tol.precision],
+): Promise<{ U: Matrix; V: Matrix; acts: Float64Array; xs: Float64Array } | null> {
+  const before = new KnownLayers(hidden.slice(0, -1));
+  const all = new KnownLayers(hidden);
+  const last = hidden[hidden.length - 1];
+  const d = last.inDim;
+  const nL = last.outDim;
+  const nOut = ctx.oracle.outputDim;
+  const m = 2 * (nL + d + 1) + 32;
+  const xs = sample(m);
+  const ys = await ctx.oracle.query(xs, m);
+  const acts = before.activations(xs, m);
+  const feats = all.activations(xs, m);
+  const F = new Matrix(m, nL + cols.length + 1);
+  const Y = new Matrix(m, nOut);
+  for (let r = 0; r < m; r++) {
+    for (let j = 0; j < nL; j++) F.set(r, j, feats[r * nL + j]);
+    cols.forEach((i, c) => F.set(r, nL + c, acts[r * d + i]));
+    F.set(r, nL + cols.length, 1);
+    for (let o = 0; o < nOut; o++) Y.set(r, o, ys[r * nOut + o]);
+  }
+  const theta = lstsqSvd(F, Y, 1e-13).x;
+  const misfit = F.mmul(theta).sub(Y).norm('frobenius') / (Y.norm('frobenius') || 1);
+  if (!(misfit < exact)) return null;
+  const U = new Matrix(nOut, cols.length);
+  for (let o = 0; o < nOut; o++) cols.forEach((_, c) => U.set(o, c, theta.get(nL + c, o)));
+  const V = new Matrix(nOut, nL);
+  for (let o = 0; o < nOut; o++) for (let j = 0; j < nL; j++) V.set(o, j, theta.get(j, o));
+  return { U, V, acts, xs };
+}
+
+/**
+ * Weights of last-layer rows that the boundary never determined (`undetermined[j]`: layer-(L−1) neurons never
+ * active where B_j was explored), from the output instead (seed 001 §5 leaves them open; the output does not). Where
+ * such a neuron h is active, B_j is not crossed: row j is on there (or its weight does not matter), so the true term
+ * V_j·ReLU(w_j·a + b_j + Δ_h a_h) differs from the recovered one by V_j·Δ_h·a_h, affine in a_h. Fitting the output
+ * with an affine block on the undetermined a_h gives U[:, h] = Σ_{j ∋ h} V_j Δ_jh: one small least-squares system per
+ * h. Returns the completed rows (null when the fit is not exact, or a system is underdetermined), `hidden` unchanged.
+ */
+export async function completeFromOutput(
+  ctx: ExtractContext,
+  hidden: Layer[],
+  undetermined: number[][],
+  sample: (m: number) => Float64Array,
+): Promise<Layer | null> {
+  const cols = [...new Set(undetermined.flat())].sort((a, b) => a - b);
+  if (cols.length === 0 || hidden.length < 2) return null;
+  const fit = await affineFit(ctx, hidden, sample, cols);
+  if (!fit) return null;
+  const last = hidden[hidden.length - 1];
+  const W = Float64Array.from(last.W);
+  for (const [c, h] of cols.entries()) {
+    const owners = undetermined.map((u, j) => (u.includes(h) ? j : -1)).filter((j) => j >= 0);
+    if (owners.length > ctx.oracle.outputDim) return null;
+    const A = new Matrix(ctx.oracle.outputDim, owners.length);
+    owners.forEach((j, q) => A.setColumn(q, fit.V.getColumn(j)));
+    const { x, rank } = lstsqSvd(A, new Matrix([fit.U.getColumn(c)]).transpose(), 1e-10);
+    if (rank < owners.length) return null;
+    owners.forEach((j, q) => (W[j * last.inDim + h] += x.get(q, 0)));
+  }
+  return { ...last, W, b: Float64Array.from(last.b) };
 }

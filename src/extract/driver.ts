@@ -17,7 +17,7 @@ import { findFirstLayer, planeTolerance } from './first-layer-search.js';
 import { onAnyPlane, type Row } from './first-layer.js';
 import { fitOutputLayer } from './output-layer.js';
 import { findLayer, valueResidual, type FixedRows } from './deeper-layer.js';
-import { alwaysOnNeuron } from './always-on.js';
+import { alwaysOnNeuron, completeFromOutput } from './always-on.js';
 import { KnownLayers } from '../geometry/known.js';
 import type { ExtractResult, Unresolved } from './result.js';
 
@@ -54,6 +54,8 @@ async function recoverFrom(
   // Deeper layers until every boundary point is explained (architecture discovery, DESIGN §4.7).
   let pool = startPool;
   let found: FixedRows | undefined;
+  /** Per row of the last hidden layer, the weights its boundary left undetermined. */
+  let lastUndetermined: number[][] = [];
   for (let k = 2; ; k++) {
     const known = new KnownLayers(hidden);
     pool = pool.filter((p) => known.nearestBoundary(p.x).distance >= ctx.tol.onKnown * (1 + Math.hypot(...p.x)));
@@ -68,10 +70,29 @@ async function recoverFrom(
     }
     flipRows(hidden[hidden.length - 1], layer.signs);
     hidden.push(rowsToLayer(layer.rows, hidden[hidden.length - 1].outDim));
+    lastUndetermined = layer.undetermined;
     pool = layer.deeper;
   }
 
   let out = await outputLayer(ctx, hidden);
+  if (!(out.verificationError < ctx.tol.functional) && lastUndetermined.some((u) => u.length > 0)) {
+    // Weights of last-layer rows their boundaries never determined: from the output (always-on.ts).
+    report(ctx, 'from output', `weights of hidden layer ${hidden.length} left undetermined by its boundaries, from the output`);
+    const completed = await completeFromOutput(ctx, hidden, lastUndetermined, (m) => mixedPoints(ctx, m));
+    if (completed) {
+      const before = hidden[hidden.length - 1];
+      hidden[hidden.length - 1] = completed;
+      const again = await outputLayer(ctx, hidden);
+      if (again.verificationError < out.verificationError) {
+        out = again;
+        const L = hidden.length;
+        const settled = (u: Unresolved) => u.layer === L && u.neuron !== undefined && (lastUndetermined[u.neuron]?.length ?? 0) > 0;
+        unresolved.splice(0, unresolved.length, ...unresolved.filter((u) => !settled(u)));
+      } else {
+        hidden[hidden.length - 1] = before;
+      }
+    }
+  }
   if (!(out.verificationError < ctx.tol.functional)) {
     // A last-layer neuron that never switches off where the lines were searched had no boundary point to start from.
     report(ctx, 'always-on', `looking for neurons of hidden layer ${hidden.length} that never switch off (the output's affine residue)`);

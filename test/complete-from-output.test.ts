@@ -1,0 +1,53 @@
+// Weights a deeper boundary never determines (seed 001 §5: layer-1 neuron h never active where B_j was explored) come
+// from the output instead (always-on.ts completeFromOutput). A 10-8-8-2 network whose layer-2 neuron j is on for every
+// input sampled: its row's weight from h is zeroed in the "recovered" layers and marked undetermined; the completion
+// must put back the true weight, and must refuse (null) when the premise fails (j off where h is active).
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { completeFromOutput } from '../src/extract/always-on.js';
+import type { ExtractContext } from '../src/extract/context.js';
+import { Tolerances } from '../src/geometry/tolerances.js';
+import { randomNetwork } from '../src/network/init.js';
+import { makeRng } from '../src/network/random.js';
+import type { Layer, Network } from '../src/network/types.js';
+import { CountingOracle } from '../src/oracle/counting.js';
+import { LocalOracle } from '../src/oracle/local.js';
+
+const [J, H] = [2, 5];
+
+function setup(truth: Network): { ctx: ExtractContext; hidden: Layer[]; sample: (m: number) => Float64Array } {
+  const ctx: ExtractContext = {
+    oracle: new CountingOracle(new LocalOracle(truth)),
+    rng: makeRng(1, 17),
+    tol: Tolerances.for('float64'),
+    scale: 1,
+    progress: () => {},
+  };
+  const rng = makeRng(2, 5);
+  const sample = (m: number) => Float64Array.from({ length: m * 10 }, () => rng.normal());
+  const [L1, L2] = truth.layers;
+  const W = Float64Array.from(L2.W);
+  W[J * L2.inDim + H] = 0;
+  return { ctx, hidden: [L1, { ...L2, W, b: Float64Array.from(L2.b) }], sample };
+}
+
+const undetermined = Array.from({ length: 8 }, (_, j) => (j === J ? [H] : []));
+
+test('an undetermined weight of an always-on row is recovered from the output to 1e-10', async () => {
+  const truth = randomNetwork([10, 8, 8, 2], 3);
+  truth.layers[1].b[J] += 50; // on for every input sampled
+  const { ctx, hidden, sample } = setup(truth);
+  const done = await completeFromOutput(ctx, hidden, undetermined, sample);
+  assert.ok(done, 'completed');
+  const want = truth.layers[1].W[J * 8 + H];
+  const got = done.W[J * 8 + H];
+  assert.ok(Math.abs(got - want) <= 1e-10 * Math.abs(want), `${got} vs ${want}`);
+  // Every other weight is left as it was.
+  done.W.forEach((v, i) => i !== J * 8 + H && assert.equal(v, hidden[1].W[i]));
+});
+
+test('the completion refuses when the row switches where the missing neuron is active', async () => {
+  const truth = randomNetwork([10, 8, 8, 2], 3);
+  const { ctx, hidden, sample } = setup(truth);
+  assert.equal(await completeFromOutput(ctx, hidden, undetermined, sample), null);
+});
