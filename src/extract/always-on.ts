@@ -7,6 +7,8 @@
 // where the neuron does switch: beyond the sampled points, in the direction in which w·a decreases. A kink there
 // that no known neuron explains gives b = −w·a(x); the candidate row is accepted only if its predicted boundary
 // holds kinks elsewhere too (test-boundary.ts), then refined like every deeper row (refine-deeper.ts).
+// The same fit, with the affine block on only some activations, completes rows whose boundaries left weights
+// undetermined (completeFromOutput).
 import { Matrix } from 'ml-matrix';
 import { findKinks } from '../geometry/kinks.js';
 import { KnownLayers } from '../geometry/known.js';
@@ -106,7 +108,11 @@ async function switchingRow(ctx: ExtractContext, before: KnownLayers, all: Known
   return null;
 }
 
-/** Largest relative misfit of the affine-residue fit that still counts as exact, per precision. */
+/**
+ * Largest relative misfit of the affine-residue fit that still counts as exact, per precision: float32 answers carry
+ * ~5e-6 of rounding each (tolerances.ts), so float64's threshold would refuse every fit; 1e-4 leaves a margin of 20
+ * (not tuned further).
+ */
 const FIT_MISFIT = { float64: 1e-8, float32: 1e-4 };
 
 /**
@@ -120,7 +126,6 @@ async function affineFit(
   hidden: Layer[],
   sample: (m: number) => Float64Array,
   cols: number[],
-  exact = FIT_MISFIT[ctx.tol.precision],
 ): Promise<{ U: Matrix; V: Matrix; acts: Float64Array; xs: Float64Array } | null> {
   const before = new KnownLayers(hidden.slice(0, -1));
   const all = new KnownLayers(hidden);
@@ -143,7 +148,7 @@ async function affineFit(
   }
   const theta = lstsqSvd(F, Y, 1e-13).x;
   const misfit = F.mmul(theta).sub(Y).norm('frobenius') / (Y.norm('frobenius') || 1);
-  if (!(misfit < exact)) return null;
+  if (!(misfit < FIT_MISFIT[ctx.tol.precision])) return null;
   const U = new Matrix(nOut, cols.length);
   for (let o = 0; o < nOut; o++) cols.forEach((_, c) => U.set(o, c, theta.get(nL + c, o)));
   const V = new Matrix(nOut, nL);
