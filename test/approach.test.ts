@@ -4,16 +4,13 @@
 // is active, with B_z's true normal there.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { localContext } from './local-context.js';
 import { approachUndetermined } from '../src/extract/approach.js';
-import type { ExtractContext } from '../src/extract/context.js';
 import { KnownLayers } from '../src/geometry/known.js';
-import { Tolerances } from '../src/geometry/tolerances.js';
 import { dot, norm } from '../src/linalg/vec.js';
 import { preActivations } from '../src/network/forward.js';
 import { randomNetwork } from '../src/network/init.js';
 import { makeRng } from '../src/network/random.js';
-import { CountingOracle } from '../src/oracle/counting.js';
-import { LocalOracle } from '../src/oracle/local.js';
 
 const net = randomNetwork([12, 10, 6, 1], 4);
 const [L1, L2] = net.layers;
@@ -63,13 +60,7 @@ function pointOn(j: number, rng: ReturnType<typeof makeRng>): Float64Array | nul
 }
 
 test('approachUndetermined: reaches each undetermined neuron on the true boundary, where it is active', async () => {
-  const ctx: ExtractContext = {
-    oracle: new CountingOracle(new LocalOracle(net)),
-    rng: makeRng(7),
-    tol: Tolerances.for('float64'),
-    scale: 1,
-    progress: () => {},
-  };
+  const ctx = localContext(net, makeRng(7));
   const known = new KnownLayers([L1]);
   const signs = new Int8Array(H).fill(1);
   const rng = makeRng(11);

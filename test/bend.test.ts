@@ -8,9 +8,9 @@
 // h0 is inactive, z ≤ −0.5.)
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { localContext } from './local-context.js';
 import { measureJumps } from '../src/geometry/jump.js';
 import { KnownLayers } from '../src/geometry/known.js';
-import { Tolerances } from '../src/geometry/tolerances.js';
 import type { ExtractContext } from '../src/extract/context.js';
 import { walkBoundary } from '../src/extract/walk.js';
 import { preActivations } from '../src/network/forward.js';
@@ -92,13 +92,7 @@ function sinAngle(a: ArrayLike<number>, b: ArrayLike<number>): number {
 }
 
 function context(net: Network, seed: number): ExtractContext {
-  return {
-    oracle: new CountingOracle(new LocalOracle(net)),
-    rng: makeRng(seed, 3),
-    tol: Tolerances.for('float64'),
-    scale: 1,
-    progress: () => {},
-  };
+  return localContext(net, makeRng(seed, 3));
 }
 
 // p_r: on B_z with h1 inactive; p_s: on B_z with h1 active (both with h0 active).

@@ -4,25 +4,17 @@
 // must put back the true weight, and must refuse (null) when the premise fails (j off where h is active).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { localContext } from './local-context.js';
 import { completeFromOutput } from '../src/extract/always-on.js';
 import type { ExtractContext } from '../src/extract/context.js';
-import { Tolerances } from '../src/geometry/tolerances.js';
 import { randomNetwork } from '../src/network/init.js';
 import { makeRng } from '../src/network/random.js';
 import type { Layer, Network } from '../src/network/types.js';
-import { CountingOracle } from '../src/oracle/counting.js';
-import { LocalOracle } from '../src/oracle/local.js';
 
 const [J, H] = [2, 5];
 
 function setup(truth: Network): { ctx: ExtractContext; hidden: Layer[]; sample: (m: number) => Float64Array } {
-  const ctx: ExtractContext = {
-    oracle: new CountingOracle(new LocalOracle(truth)),
-    rng: makeRng(1, 17),
-    tol: Tolerances.for('float64'),
-    scale: 1,
-    progress: () => {},
-  };
+  const ctx = localContext(truth, makeRng(1, 17));
   const rng = makeRng(2, 5);
   const sample = (m: number) => Float64Array.from({ length: m * 10 }, () => rng.normal());
   const [L1, L2] = truth.layers;

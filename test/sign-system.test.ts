@@ -5,17 +5,14 @@
 // layer then gives every layer-2 row up to scale (and sign) to 1e-8.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { localContext } from './local-context.js';
 import { KnownLayers } from '../src/geometry/known.js';
-import { Tolerances } from '../src/geometry/tolerances.js';
-import type { ExtractContext } from '../src/extract/context.js';
 import { jointSigns, pointData, solveRow, solveSigns, withSigns, type PointData, type RowEstimate, type SignEstimate } from '../src/extract/layer-solve.js';
 import { walkBoundary, type WalkPoint } from '../src/extract/walk.js';
 import { preActivations } from '../src/network/forward.js';
 import { randomNetwork } from '../src/network/init.js';
 import { makeRng, normalVector, unitVector, type Rng } from '../src/network/random.js';
 import type { Layer, Network } from '../src/network/types.js';
-import { CountingOracle } from '../src/oracle/counting.js';
-import { LocalOracle } from '../src/oracle/local.js';
 
 /** The tolerance the deep extraction uses for the numerical null space (float64). */
 const NULL_TOL = 1e-9;
@@ -228,13 +225,7 @@ test('walked points: walkBoundary from a point on each layer-2 boundary, then so
   const [L1] = net.layers;
   const H = L1.outDim;
   const known = new KnownLayers([flipped(L1, flips)]);
-  const ctx: ExtractContext = {
-    oracle: new CountingOracle(new LocalOracle(net)),
-    rng: makeRng(3, 17),
-    tol: Tolerances.for('float64'),
-    scale: 1,
-    progress: () => {},
-  };
+  const ctx = localContext(net, makeRng(3, 17));
   const rng = makeRng(11, 6);
   const determined = new Array<boolean>(H).fill(false);
   for (let j = 0; j < arch[2]; j++) {
