@@ -137,8 +137,8 @@ export async function boundaryHits(
           // held a second kink failed (784-128-128-10: 5% of true layer-2 neurons failed the first test, exact rows).
           const width = segment * (1 + Math.abs(tc));
           const [s0, s1] = [tc - 0.35 * width, tc + 0.65 * width];
-          const [z0, z1] = [zAt(s0), zAt(s1)];
-          if (apart.some((o) => o !== row && Math.sign(predicted(signs, o.w, o.b, z0)) !== Math.sign(predicted(signs, o.w, o.b, z1)))) {
+          const ends = apart.length > 0 ? [zAt(s0), zAt(s1)] : [];
+          if (apart.some((o) => o !== row && Math.sign(predicted(signs, o.w, o.b, ends[0])) !== Math.sign(predicted(signs, o.w, o.b, ends[1])))) {
             prev = v;
             prevT = t;
             continue;
