@@ -1,11 +1,11 @@
 // Weights a deeper boundary never determines (seed 001 §5: layer-1 neuron h never active where B_j was explored) come
-// from the output instead (always-on.ts completeFromOutput). A 10-8-8-2 network whose layer-2 neuron j is on for every
+// from the output instead (residue.ts settleResidue). A 10-8-8-2 network whose layer-2 neuron j is on for every
 // input sampled: its row's weight from h is zeroed in the "recovered" layers and marked undetermined; the completion
 // must put back the true weight, and must refuse (null) when the premise fails (j off where h is active).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { localContext } from './local-context.js';
-import { completeFromOutput } from '../src/extract/always-on.js';
+import { settleResidue } from '../src/extract/residue.js';
 import type { ExtractContext } from '../src/extract/context.js';
 import { randomNetwork } from '../src/network/init.js';
 import { makeRng } from '../src/network/random.js';
@@ -29,8 +29,11 @@ test('an undetermined weight of an always-on row is recovered from the output to
   const truth = randomNetwork([10, 8, 8, 2], 3);
   truth.layers[1].b[J] += 50; // on for every input sampled
   const { ctx, hidden, sample } = setup(truth);
-  const done = await completeFromOutput(ctx, hidden, undetermined, sample);
-  assert.ok(done, 'completed');
+  const settled = await settleResidue(ctx, hidden, undetermined, sample);
+  assert.ok(settled, 'completed');
+  assert.deepEqual(settled.completed, [J]);
+  assert.equal(settled.alwaysOn, null);
+  const done = settled.layer;
   const want = truth.layers[1].W[J * 8 + H];
   const got = done.W[J * 8 + H];
   assert.ok(Math.abs(got - want) <= 1e-10 * Math.abs(want), `${got} vs ${want}`);
@@ -41,5 +44,5 @@ test('an undetermined weight of an always-on row is recovered from the output to
 test('the completion refuses when the row switches where the missing neuron is active', async () => {
   const truth = randomNetwork([10, 8, 8, 2], 3);
   const { ctx, hidden, sample } = setup(truth);
-  assert.equal(await completeFromOutput(ctx, hidden, undetermined, sample), null);
+  assert.equal(await settleResidue(ctx, hidden, undetermined, sample), null);
 });

@@ -17,7 +17,8 @@ import { findFirstLayer, planeTolerance } from './first-layer-search.js';
 import { onAnyPlane, type Row } from './first-layer.js';
 import { fitOutputLayer } from './output-layer.js';
 import { findLayer, valueResidual, type FixedRows } from './deeper-layer.js';
-import { alwaysOnNeuron, completeFromOutput } from './always-on.js';
+import { alwaysOnRow } from './always-on.js';
+import { settleResidue } from './residue.js';
 import { KnownLayers } from '../geometry/known.js';
 import type { ExtractResult, Unresolved } from './result.js';
 
@@ -75,37 +76,25 @@ async function recoverFrom(
   }
 
   let out = await outputLayer(ctx, hidden);
-  if (!(out.verificationError < ctx.tol.functional) && lastUndetermined.some((u) => u.length > 0)) {
-    // Weights of last-layer rows their boundaries never determined: from the output (always-on.ts).
-    report(ctx, 'from output', `weights of hidden layer ${hidden.length} left undetermined by its boundaries, from the output`);
-    const completed = await completeFromOutput(ctx, hidden, lastUndetermined, (m) => mixedPoints(ctx, m));
-    if (completed) {
+  if (!(out.verificationError < ctx.tol.functional)) {
+    // Wrong last-layer signs, weights no boundary determined, a neuron never off where queried: all three leave an
+    // affine residue in the output, taken apart together (residue.ts).
+    report(ctx, 'output residue', `signs, undetermined weights and always-on neurons of hidden layer ${hidden.length}, from the output's affine residue`);
+    const settled = await settleResidue(ctx, hidden, lastUndetermined, (m) => mixedPoints(ctx, m));
+    if (settled) {
       const before = hidden[hidden.length - 1];
-      hidden[hidden.length - 1] = completed;
+      hidden[hidden.length - 1] = settled.layer;
+      const extra = settled.alwaysOn ? await alwaysOnRow(ctx, hidden, settled.alwaysOn, settled.samples) : null;
+      if (extra) hidden[hidden.length - 1] = rowsToLayer([...layerRows(settled.layer), extra.row], before.inDim);
       const again = await outputLayer(ctx, hidden);
       if (again.verificationError < out.verificationError) {
         out = again;
         const L = hidden.length;
-        const settled = (u: Unresolved) => u.layer === L && u.neuron !== undefined && (lastUndetermined[u.neuron]?.length ?? 0) > 0;
-        unresolved.splice(0, unresolved.length, ...unresolved.filter((u) => !settled(u)));
-      } else {
-        hidden[hidden.length - 1] = before;
-      }
-    }
-  }
-  if (!(out.verificationError < ctx.tol.functional)) {
-    // A last-layer neuron that never switches off where the lines were searched had no boundary point to start from.
-    report(ctx, 'always-on', `looking for neurons of hidden layer ${hidden.length} that never switch off (the output's affine residue)`);
-    const extra = await alwaysOnNeuron(ctx, hidden, (m) => mixedPoints(ctx, m));
-    if (extra) {
-      const before = hidden[hidden.length - 1];
-      hidden[hidden.length - 1] = rowsToLayer([...layerRows(before), extra.row], before.inDim);
-      const again = await outputLayer(ctx, hidden);
-      if (again.verificationError < out.verificationError) {
-        out = again;
-        if (!extra.biasKnown) {
+        const done = (u: Unresolved) => u.layer === L && u.neuron !== undefined && settled.completed.includes(u.neuron);
+        unresolved.splice(0, unresolved.length, ...unresolved.filter((u) => !done(u)));
+        if (extra && !extra.biasKnown) {
           unresolved.push({
-            layer: hidden.length,
+            layer: L,
             reason: `neuron ${before.outDim} never switches off where queried (found from the output's affine residue): weights recovered, bias not identifiable (set to keep it on)`,
           });
         }
