@@ -80,26 +80,30 @@ async function recoverFrom(
     // Wrong last-layer signs, weights no boundary determined, a neuron never off where queried: all three leave an
     // affine residue in the output, taken apart together (residue.ts).
     report(ctx, 'output residue', `signs, undetermined weights and always-on neurons of hidden layer ${hidden.length}, from the output's affine residue`);
-    const settled = await settleResidue(ctx, hidden, lastUndetermined, (m) => mixedPoints(ctx, m));
-    if (settled) {
-      const before = hidden[hidden.length - 1];
-      hidden[hidden.length - 1] = settled.layer;
+    // Each split that fits is verified; the best one is kept if it beats the network as it was.
+    let chosen: { layer: Layer; completed: number[]; biasUnknown: boolean } | undefined;
+    const before = hidden[hidden.length - 1];
+    const L = hidden.length;
+    for (const settled of await settleResidue(ctx, hidden, lastUndetermined, (m) => mixedPoints(ctx, m))) {
+      hidden[L - 1] = settled.layer;
       const extra = settled.alwaysOn ? await alwaysOnRow(ctx, hidden, settled.alwaysOn, settled.samples) : null;
-      if (extra) hidden[hidden.length - 1] = rowsToLayer([...layerRows(settled.layer), extra.row], before.inDim);
+      if (extra) hidden[L - 1] = rowsToLayer([...layerRows(settled.layer), extra.row], before.inDim);
       const again = await outputLayer(ctx, hidden);
-      if (again.verificationError < out.verificationError) {
-        out = again;
-        const L = hidden.length;
-        const done = (u: Unresolved) => u.layer === L && u.neuron !== undefined && settled.completed.includes(u.neuron);
-        unresolved.splice(0, unresolved.length, ...unresolved.filter((u) => !done(u)));
-        if (extra && !extra.biasKnown) {
-          unresolved.push({
-            layer: L,
-            reason: `neuron ${before.outDim} never switches off where queried (found from the output's affine residue): weights recovered, bias not identifiable (set to keep it on)`,
-          });
-        }
-      } else {
-        hidden[hidden.length - 1] = before;
+      if (!(again.verificationError < out.verificationError)) continue;
+      out = again;
+      chosen = { layer: hidden[L - 1], completed: settled.completed, biasUnknown: extra !== null && !extra.biasKnown };
+      if (out.verificationError < ctx.tol.functional) break;
+    }
+    hidden[L - 1] = chosen?.layer ?? before;
+    if (chosen) {
+      const { completed } = chosen;
+      const done = (u: Unresolved) => u.layer === L && u.neuron !== undefined && completed.includes(u.neuron);
+      unresolved.splice(0, unresolved.length, ...unresolved.filter((u) => !done(u)));
+      if (chosen.biasUnknown) {
+        unresolved.push({
+          layer: L,
+          reason: `neuron ${before.outDim} never switches off where queried (found from the output's affine residue): weights recovered, bias not identifiable (set to keep it on)`,
+        });
       }
     }
   }

@@ -27,6 +27,8 @@ const FIT_MISFIT = { float64: 1e-8, float32: 1e-4 };
 const SPLIT_TOL = { float64: 1e-6, float32: 1e-2 };
 /** Sign patterns tried: all of up to 2^MAX_FLIPS; more rows keep the signs the output layer gave them. */
 const MAX_FLIPS = 12;
+/** Splits that fit exactly handed on to be verified; more are taken as "the residue cannot tell". */
+const MAX_SPLITS = 4;
 /** Rows with undetermined weights whose orientations are tried (2^owners fits). */
 const MAX_OWNERS = 4;
 
@@ -84,24 +86,32 @@ interface Split {
 
 /**
  * Split the residue of the last hidden layer of `hidden` (`undetermined[j]`: the columns row j's boundary left at 0).
- * Null when no fit is exact, or when two different splits fit (nothing is guessed).
+ * Every split that fits exactly, the simplest kind only (none with a missing neuron when one without fits), at most
+ * MAX_SPLITS: empty when none does, or when more do than the verification can tell apart. Several can fit where the
+ * samples cannot tell a row's orientation (10-8-8-8-2 seed 7: a row on at 99.6% of inputs, either way round, with a
+ * different weight from its undetermined input); they differ off the samples, so the driver verifies each.
  */
 export async function settleResidue(
   ctx: ExtractContext,
   hidden: Layer[],
   undetermined: number[][],
   sample: (m: number) => Float64Array,
-): Promise<Settlement | null> {
-  if (hidden.length < 2) return null;
+): Promise<Settlement[]> {
+  if (hidden.length < 2) return [];
   const last = hidden[hidden.length - 1];
   const nL = last.outDim;
   const owners = undetermined.map((u, j) => (u.length > 0 ? j : -1)).filter((j) => j >= 0);
-  if (owners.length > MAX_OWNERS) return null;
+  if (owners.length > MAX_OWNERS) return [];
   const S = await draw(ctx, hidden, sample);
   const tol = SPLIT_TOL[ctx.tol.precision];
   const found: { split: Split; sigma: number[] }[] = [];
-  for (let code = 0; code < 2 ** owners.length; code++) {
-    const sigma = Array.from({ length: nL }, (_, j) => (owners.includes(j) && (code >> owners.indexOf(j)) & 1 ? -1 : 1));
+  // A row forced on at every sample (one of its undetermined inputs active at each) is linear there either way round:
+  // the samples cannot tell its orientation, and it keeps its own (as output-layer.ts keeps an always-on row's sign).
+  const d = last.inDim;
+  const forced = (j: number) => Array.from({ length: S.m }, (_, r) => undetermined[j].some((h) => S.acts[r * d + h] > 0)).every(Boolean);
+  const turnable = owners.filter((j) => !forced(j));
+  for (let code = 0; code < 2 ** turnable.length; code++) {
+    const sigma = Array.from({ length: nL }, (_, j) => (turnable.includes(j) && (code >> turnable.indexOf(j)) & 1 ? -1 : 1));
     const fit = fitResidue(ctx, last, S, undetermined, sigma);
     if (!fit) continue;
     for (const split of splits(ctx, last, S, undetermined, sigma, fit)) if (split.residual < tol) found.push({ split, sigma });
@@ -109,8 +119,8 @@ export async function settleResidue(
   // A split with no missing neuron explains the residue with less: prefer it. (Flipping one more row j and adding an
   // always-on neuron along ŵ_j is the same function where the neuron is on; such splits are dropped in splits().)
   const simplest = found.some((f) => f.split.alwaysOn === null) ? found.filter((f) => f.split.alwaysOn === null) : found;
-  if (simplest.length !== 1) return null;
-  return settlement(last, undetermined, simplest[0].sigma, simplest[0].split, S);
+  if (simplest.length > MAX_SPLITS) return [];
+  return simplest.map((f) => settlement(last, undetermined, f.sigma, f.split, S));
 }
 
 interface ResidueFit {
