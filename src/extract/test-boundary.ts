@@ -68,6 +68,8 @@ export interface HitOptions {
    * refinement's fit and left a row at 1.6e-4).
    */
   apart?: Row[];
+  /** Zooms of the test lines, in turn (default LINE_ZOOMS). */
+  zooms?: number[];
 }
 
 /**
@@ -80,7 +82,7 @@ export async function boundaryHits(
   signs: Int8Array,
   rows: Row[],
   tests: number,
-  { where, apart = [] }: HitOptions = {},
+  { where, apart = [], zooms = LINE_ZOOMS }: HitOptions = {},
 ): Promise<BoundaryHits[]> {
   const last = known.depth - 1;
   const agree = ctx.tol.precision === 'float64' ? 1e-6 : 4e-2;
@@ -94,7 +96,7 @@ export async function boundaryHits(
   rows.forEach((row, r) => {
     let found = 0;
     for (let attempt = 0; attempt < 12 * tests && found < tests; attempt++) {
-      const [ln] = randomLines(ctx, 1, LINE_ZOOMS[attempt % LINE_ZOOMS.length]);
+      const [ln] = randomLines(ctx, 1, zooms[attempt % zooms.length]);
       const along = known.alongLine(ln.origin, ln.dir);
       const zAt = (t: number) => along(t)[last];
       const value = (t: number) => predicted(signs, row.w, row.b, zAt(t));
