@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { align, normalise } from '../src/network/align.js';
-import { compareNetworks, comparisonVerdict, formatComparison } from '../src/network/compare.js';
+import { compareNetworks, comparisonVerdict, exactWhereNotListed, formatComparison } from '../src/network/compare.js';
 import { writeNetworkJson } from '../src/network/format.js';
 import { forward } from '../src/network/forward.js';
 import { randomNetwork } from '../src/network/init.js';
@@ -306,4 +306,29 @@ test('CLI: exit 0 on an equivalent network, 1 on a perturbed one, 2 on a bad fil
   const own = broken.stderr.split('\n').filter((s) => s !== '' && !s.startsWith('npm warn'));
   assert.equal(own.length, 1, broken.stderr);
   assert.match(own[0], /^relurev: error: .*bad\.json: not valid JSON/);
+});
+
+test('exactWhereNotListed: wrong weights pass only where the run lists their neuron, and only if the function is exact', () => {
+  // Layer-1 neuron H is never active (bias −1000), so layer-2 weights from it change nothing: seed 001 §5's case.
+  const truth = randomNetwork([10, 8, 8, 2], 4);
+  const H = 3;
+  truth.layers[0].b[H] = -1000;
+  const J = 5;
+  const ambiguous = cloneNetwork(truth);
+  ambiguous.layers[1].W[J * 8 + H] += 0.7;
+  const c = compareNetworks(ambiguous, truth, { samples: 200 });
+  assert.ok(c.functionalError < 1e-12, 'the change is invisible');
+  assert.equal(comparisonVerdict(c, 1e-6).pass, false);
+  assert.equal(exactWhereNotListed(ambiguous, truth, c, [], 1e-6), false, 'not listed');
+  assert.equal(exactWhereNotListed(ambiguous, truth, c, [{ layer: 2, neuron: J }], 1e-6), true, 'listed');
+  assert.equal(exactWhereNotListed(ambiguous, truth, c, [{ layer: 2, neuron: J + 1 }], 1e-6), false, 'another neuron listed');
+  assert.equal(exactWhereNotListed(ambiguous, truth, c, [{ layer: 2 }], 1e-6), false, 'an entry naming no neuron excuses nothing');
+  // A wrong weight elsewhere, which does change the function, fails whatever is listed.
+  const wrong = cloneNetwork(ambiguous);
+  wrong.layers[1].W[(J + 1) * 8 + 0] += 0.1;
+  const cw = compareNetworks(wrong, truth, { samples: 200 });
+  assert.equal(exactWhereNotListed(wrong, truth, cw, [{ layer: 2, neuron: J }], 1e-6), false);
+  // An exact copy passes with nothing listed.
+  const exact = compareNetworks(cloneNetwork(truth), truth, { samples: 200 });
+  assert.equal(exactWhereNotListed(cloneNetwork(truth), truth, exact, [], 1e-6), true);
 });

@@ -83,19 +83,26 @@ async function recoverFrom(
     // Each split that fits is verified; the best one is kept if it beats the network as it was.
     const before = hidden[hidden.length - 1];
     const L = hidden.length;
-    const tried: { layer: Layer; completed: number[]; biasUnknown: boolean; out: typeof out }[] = [];
+    const tried: { layer: Layer; completed: number[]; keptOff: number[]; biasUnknown: boolean; out: typeof out }[] = [];
     for (const settled of await settleResidue(ctx, hidden, lastUndetermined, (m) => mixedPoints(ctx, m))) {
       hidden[L - 1] = settled.layer;
       const extra = settled.alwaysOn ? await alwaysOnRow(ctx, hidden, settled.alwaysOn, settled.samples) : null;
       if (extra) hidden[L - 1] = rowsToLayer([...layerRows(settled.layer), extra.row], before.inDim);
-      tried.push({ layer: hidden[L - 1], completed: settled.completed, biasUnknown: extra !== null && !extra.biasKnown, out: await outputLayer(ctx, hidden) });
+      tried.push({ ...settled, layer: hidden[L - 1], biasUnknown: extra !== null && !extra.biasKnown, out: await outputLayer(ctx, hidden) });
     }
     const best = tried.reduce<(typeof tried)[number] | undefined>((a, t) => (!a || t.out.verificationError < a.out.verificationError ? t : a), undefined);
     if (best && best.out.verificationError < out.verificationError) {
       out = best.out;
       hidden[L - 1] = best.layer;
-      const done = (u: Unresolved) => u.layer === L && u.neuron !== undefined && best.completed.includes(u.neuron);
-      unresolved.splice(0, unresolved.length, ...unresolved.filter((u) => !done(u)));
+      const settledRow = (u: Unresolved) => u.layer === L && u.neuron !== undefined && [...best.completed, ...best.keptOff].includes(u.neuron);
+      unresolved.splice(0, unresolved.length, ...unresolved.filter((u) => !settledRow(u)));
+      for (const j of best.keptOff) {
+        unresolved.push({
+          layer: L,
+          neuron: j,
+          reason: `weights from layer-${L - 1} neuron(s) ${lastUndetermined[j].join(', ')} not identifiable: the neuron is off wherever they are active (seed 001 §5); set to keep it off there`,
+        });
+      }
       // Two splits that both agree with every query differ off the samples: the weights they disagree on are not
       // identifiable from these queries (trained 10-12-10-2 seed 10: a row on wherever it was seen, its weight from
       // one input +0.53 one way round, -0.52 the other). One is kept, and said to be a choice.
@@ -112,6 +119,7 @@ async function recoverFrom(
       if (best.biasUnknown) {
         unresolved.push({
           layer: L,
+          neuron: before.outDim,
           reason: `neuron ${before.outDim} never switches off where queried (found from the output's affine residue): weights recovered, bias not identifiable (set to keep it on)`,
         });
       }

@@ -29,8 +29,9 @@ const SPLIT_TOL = { float64: 1e-6, float32: 1e-2 };
 const MAX_FLIPS = 12;
 /** Splits that fit exactly handed on to be verified; more are taken as "the residue cannot tell". */
 const MAX_SPLITS = 4;
-/** Rows with undetermined weights whose orientations are tried (2^owners fits). */
+/** Rows with undetermined weights whose orientations are tried (2^owners fits); "off" is tried for up to MAX_OFF. */
 const MAX_OWNERS = 4;
+const MAX_OFF = 2;
 
 /** Fresh sample points with the black box's answers and the recovered layers' values there. */
 export interface ResidueSamples {
@@ -71,6 +72,11 @@ export interface Settlement {
   layer: Layer;
   /** Rows every undetermined weight of which was filled. */
   completed: number[];
+  /**
+   * Rows off wherever one of their undetermined inputs is active: those weights are not identifiable, and are set to
+   * keep the row off there.
+   */
+  keptOff: number[];
   /** Unit direction, over the layer's inputs, of a missing neuron on at every sample; null when there is none. */
   alwaysOn: Float64Array | null;
   samples: ResidueSamples;
@@ -104,23 +110,38 @@ export async function settleResidue(
   if (owners.length > MAX_OWNERS) return [];
   const S = await draw(ctx, hidden, sample);
   const tol = SPLIT_TOL[ctx.tol.precision];
-  const found: { split: Split; sigma: number[] }[] = [];
-  // A row forced on at every sample (one of its undetermined inputs active at each) is linear there either way round:
-  // the samples cannot tell its orientation, and it keeps its own (as output-layer.ts keeps an always-on row's sign).
+  const found: { split: Split; sigma: number[]; off: boolean[] }[] = [];
+  // Per row with undetermined weights, what it does where one of those inputs is active: on (σ ẑ + Δ·a, linear) or
+  // off (seed 001 §5 again: then those weights only have to keep it off, and no query tells them). A row forced on at
+  // every sample (one of its undetermined inputs active at each) is linear there either way round: the samples cannot
+  // tell its orientation, and it keeps its own (as output-layer.ts keeps an always-on row's sign). "Off" is tried for
+  // up to two such rows (4² fits), "on" for more.
   const d = last.inDim;
   const forced = (j: number) => Array.from({ length: S.m }, (_, r) => undetermined[j].some((h) => S.acts[r * d + h] > 0)).every(Boolean);
-  const turnable = owners.filter((j) => !forced(j));
-  for (let code = 0; code < 2 ** turnable.length; code++) {
-    const sigma = Array.from({ length: nL }, (_, j) => (turnable.includes(j) && (code >> turnable.indexOf(j)) & 1 ? -1 : 1));
-    const fit = fitResidue(ctx, last, S, undetermined, sigma);
+  const premises = owners.map((j) => {
+    const all = forced(j) ? [{ sigma: 1, off: false }, { sigma: 1, off: true }] : [1, -1].flatMap((sigma) => [{ sigma, off: false }, { sigma, off: true }]);
+    return owners.length > MAX_OFF ? all.filter((p) => !p.off) : all;
+  });
+  for (const combo of product(premises)) {
+    const sigma = new Array<number>(nL).fill(1);
+    const off = new Array<boolean>(nL).fill(false);
+    owners.forEach((j, q) => ({ sigma: sigma[j], off: off[j] } = combo[q]));
+    const fit = fitResidue(ctx, last, S, undetermined, sigma, off);
     if (!fit) continue;
-    for (const split of splits(ctx, last, S, undetermined, sigma, fit)) if (split.residual < tol) found.push({ split, sigma });
+    // A row off where its undetermined inputs are active leaves nothing of them in the residue.
+    const open = undetermined.map((u, j) => (off[j] ? [] : u));
+    for (const split of splits(ctx, last, S, open, owners, sigma, fit)) if (split.residual < tol) found.push({ split, sigma, off });
   }
   // A split with no missing neuron explains the residue with less: prefer it. (Flipping one more row j and adding an
   // always-on neuron along ŵ_j is the same function where the neuron is on; such splits are dropped in splits().)
   const simplest = found.some((f) => f.split.alwaysOn === null) ? found.filter((f) => f.split.alwaysOn === null) : found;
   if (simplest.length > MAX_SPLITS) return [];
-  return simplest.map((f) => settlement(last, undetermined, f.sigma, f.split, S));
+  return simplest.map((f) => settlement(last, undetermined, f.sigma, f.off, f.split, S));
+}
+
+/** Every choice of one element from each list. */
+function product<T>(lists: T[][]): T[][] {
+  return lists.reduce<T[][]>((acc, list) => acc.flatMap((pre) => list.map((x) => [...pre, x])), [[]]);
 }
 
 interface ResidueFit {
@@ -136,9 +157,10 @@ interface ResidueFit {
 
 /**
  * N ≈ [f | a | 1]·θ by least squares, the features f as in the header with orientations `sigma` for the rows with
- * undetermined weights. Null when the fit is not exact.
+ * undetermined weights (`off`: the row is off, not on, where one of those inputs is active). Null when the fit is not
+ * exact.
  */
-function fitResidue(ctx: ExtractContext, last: Layer, S: ResidueSamples, undetermined: number[][], sigma: number[]): ResidueFit | null {
+function fitResidue(ctx: ExtractContext, last: Layer, S: ResidueSamples, undetermined: number[][], sigma: number[], off: boolean[]): ResidueFit | null {
   const { m, Y, acts, Z } = S;
   const d = last.inDim;
   const nL = last.outDim;
@@ -148,7 +170,8 @@ function fitResidue(ctx: ExtractContext, last: Layer, S: ResidueSamples, undeter
   for (let r = 0; r < m; r++) {
     for (let j = 0; j < nL; j++) {
       const z = sigma[j] * Z[r * nL + j];
-      const on = z > 0 || undetermined[j].some((h) => acts[r * d + h] > 0);
+      const forcedHere = undetermined[j].some((h) => acts[r * d + h] > 0);
+      const on = off[j] ? z > 0 && !forcedHere : z > 0 || forcedHere;
       if (!on) offSomewhere[j] = true;
       F.set(r, j, on ? z : 0);
     }
@@ -185,10 +208,11 @@ interface Layout {
 }
 
 /**
- * Every sign pattern of the rows that may flip (no undetermined weight, not linear, switching between the samples):
+ * Every sign pattern of the rows that may flip (not `owners`, whose orientation is set; not linear; switching between
+ * the samples):
  * the split of U for each, with its relative residual.
  */
-function splits(ctx: ExtractContext, last: Layer, S: ResidueSamples, undetermined: number[][], sigma: number[], fit: ResidueFit): Split[] {
+function splits(ctx: ExtractContext, last: Layer, S: ResidueSamples, undetermined: number[][], owners: number[], sigma: number[], fit: ResidueFit): Split[] {
   const { U, V, linear } = fit;
   const d = last.inDim;
   const nL = last.outDim;
@@ -196,7 +220,7 @@ function splits(ctx: ExtractContext, last: Layer, S: ResidueSamples, undetermine
   const rows = (j: number) => Float64Array.from(last.W.subarray(j * d, (j + 1) * d), (v) => sigma[j] * v);
   // A row on (or off) at every sample has a sign the fit cannot see: it keeps its own.
   const switches = (j: number) => new Set(Array.from({ length: S.m }, (_, r) => S.Z[r * nL + j] > 0)).size === 2;
-  let free = Array.from({ length: nL }, (_, j) => j).filter((j) => undetermined[j].length === 0 && !linear.includes(j) && switches(j));
+  let free = Array.from({ length: nL }, (_, j) => j).filter((j) => !owners.includes(j) && !linear.includes(j) && switches(j));
   // With one output any remainder has rank one: the signs cannot be told from a missing always-on neuron.
   if (nOut === 1 || free.length > MAX_FLIPS) free = [];
   let scale2 = U.norm('frobenius') ** 2;
@@ -317,23 +341,40 @@ function splitColumns(R: Matrix, V: Matrix, layout: Layout, rank1: boolean): Spl
   return { residual: Math.sqrt(residual2), flips: [], delta, alwaysOn: v && norm > 0 ? w.map((x) => x / norm) : null };
 }
 
-function settlement(last: Layer, undetermined: number[][], sigma: number[], split: Split, samples: ResidueSamples): Settlement {
+function settlement(last: Layer, undetermined: number[][], sigma: number[], off: boolean[], split: Split, samples: ResidueSamples): Settlement {
   const d = last.inDim;
+  const nL = last.outDim;
   const W = Float64Array.from(last.W);
   const b = Float64Array.from(last.b);
-  for (let j = 0; j < last.outDim; j++) {
+  for (let j = 0; j < nL; j++) {
     const t = split.flips.includes(j) ? -1 : sigma[j];
     for (let i = 0; i < d; i++) W[j * d + i] *= t;
     b[j] *= t;
   }
   const completed: number[] = [];
+  const keptOff: number[] = [];
   undetermined.forEach((cols, j) => {
     if (cols.length === 0) return;
+    if (off[j]) {
+      // Not identifiable: a weight that keeps the row off wherever that input was active at a sample, twice over,
+      // plus the row's own norm as a margin beyond the samples.
+      const norm = Math.hypot(...W.subarray(j * d, (j + 1) * d));
+      for (const h of cols) {
+        let need = 0;
+        for (let r = 0; r < samples.m; r++) {
+          const a = samples.acts[r * d + h];
+          if (a > 0) need = Math.max(need, (sigma[j] * samples.Z[r * nL + j]) / a);
+        }
+        W[j * d + h] = -(2 * need + norm);
+      }
+      keptOff.push(j);
+      return;
+    }
     for (const h of cols) {
       const v = split.delta.get(`${j},${h}`)!;
       if (Number.isFinite(v)) W[j * d + h] = v;
     }
     if (cols.every((h) => Number.isFinite(split.delta.get(`${j},${h}`)!))) completed.push(j);
   });
-  return { layer: { ...last, W, b }, completed, alwaysOn: split.alwaysOn, samples };
+  return { layer: { ...last, W, b }, completed, keptOff, alwaysOn: split.alwaysOn, samples };
 }

@@ -126,6 +126,34 @@ export function compareNetworks(recovered: Network, truth: Network, opts: { samp
   };
 }
 
+/**
+ * Seed 001 §5's criterion, for runs that list what they could not identify: the architecture right, the function
+ * within tol, and every neuron not in `listed` (1-based layer, recovered index) within tol in every entry, except its
+ * weights from listed neurons of the layer before and, if there are any, its bias (which takes up theirs: an always-on
+ * neuron's bias merges into the next layer's). Every exact comparison meets it; so does an exact function whose only
+ * wrong weights are the ones the run says it could not identify.
+ */
+export function exactWhereNotListed(recovered: Network, truth: Network, c: Comparison, listed: { layer: number; neuron?: number }[], tol: number): boolean {
+  if (!c.architectureMatches || !(c.functionalError <= tol)) return false;
+  const matches = align(recovered, truth);
+  let excused = new Set<number>(); // truth indices of the layer before that are listed
+  for (const m of matches) {
+    const listedHere = new Set<number>();
+    for (const p of m.pairs) {
+      const scale = Math.max(maxAbs(p.wTrue), Math.abs(p.bTrue));
+      let err = excused.size > 0 ? 0 : Math.abs(p.b - p.bTrue);
+      p.w.forEach((v, i) => {
+        if (!excused.has(i)) err = Math.max(err, Math.abs(v - p.wTrue[i]));
+      });
+      const isListed = !m.output && listed.some((u) => u.layer === m.index + 1 && u.neuron === p.recovered);
+      if (isListed) listedHere.add(p.truth);
+      else if (!(relative(err, scale) <= tol)) return false;
+    }
+    excused = listedHere;
+  }
+  return true;
+}
+
 /** Whether a comparison passes a tolerance on both the weights and the function, and why not. */
 export function comparisonVerdict(c: Comparison, tol: number): { pass: boolean; reason: string } {
   if (!c.architectureMatches) return { pass: false, reason: `architecture differs: recovered ${c.recoveredArch}, truth ${c.trueArch}` };
