@@ -9,7 +9,7 @@
 //     s_p g_p = Σ_h W_zh [ẑ_h(p) > 0] ∇ẑ_h(p)                                              (pass 2)
 // gives z's row; its bias follows from z(p) = 0. A neuron h with σ constant along the walk contributes one
 // unknown c_h (pass 1); one never active at z's points leaves W_zh undetermined (§5).
-import { Matrix, QrDecomposition } from 'ml-matrix';
+import { Matrix, QrDecomposition, SingularValueDecomposition } from 'ml-matrix';
 import { lstsqSvd, normalizeColumns, svd } from '../linalg/solve.js';
 import { norm } from '../linalg/vec.js';
 import type { KnownLayers } from '../geometry/known.js';
@@ -298,24 +298,52 @@ export function solveRow(data: PointData[], H: number, nullTol: number): RowEsti
 }
 
 /**
+ * One block's rows [T | C | y] replaced by the R of their QR (an orthogonal change of the block's rows: the least-squares
+ * problem, its singular values and its solution are unchanged), when there are more rows than columns: a boundary
+ * walked across many points has thousands of rows for a few dozen columns (10-8-8-8-2 seed 5: 17,217 × 240).
+ */
+function compress(T: Matrix, C: Matrix | null, y: Matrix): { T: Matrix; C: Matrix | null; y: Matrix } {
+  const k = T.columns + (C?.columns ?? 0) + 1;
+  if (T.rows <= k) return { T, C, y };
+  const M = new Matrix(T.rows, k);
+  M.setSubMatrix(T, 0, 0);
+  if (C) M.setSubMatrix(C, 0, T.columns);
+  M.setSubMatrix(y, 0, k - 1);
+  const R = new QrDecomposition(M).upperTriangularMatrix;
+  return {
+    T: R.subMatrix(0, k - 1, 0, T.columns - 1),
+    C: C ? R.subMatrix(0, k - 1, T.columns, T.columns + C.columns - 1) : null,
+    y: R.subMatrix(0, k - 1, k - 1, k - 1),
+  };
+}
+
+/**
+ * Own columns (c_h of one boundary) this well conditioned (σ_min/σ_max) are eliminated from the joint sign system
+ * before the one SVD; the others stay in it.
+ */
+const ELIMINATE_COND = 1e-6;
+
+/**
  * Signs of layer k−1 from all explored layer-k boundaries at once (needed when its gradients are dependent, i.e.
  * the layer is wider than the input). With β and s_p of each boundary known, App. B's equation at every point
  *   Σ_{h varying} β_h t_h ∇ẑ_h(p) + Σ_{h constant} c_h ∇ẑ_h(p) = s_p g_p − Σ_{h varying} β_h σ_hp ∇ẑ_h(p)
  * is linear in the shared t_h and each boundary's own c_h. Returns t_h (≈ ±1; NaN when no boundary crossed h).
+ *
+ * The system is block-angular: a boundary's own c_h appear in its rows only. Where those columns C are well
+ * conditioned, c = C⁺(y − T t) exactly, and the boundary contributes only its rows projected off C's span (variable
+ * projection): the one SVD then has H columns plus those of ill-conditioned blocks, not H + Σ own (10-8-8-8-2 seed 5:
+ * ~900 columns, 110 of the first 118 s in this SVD). An ill-conditioned block keeps its columns, so that the
+ * truncated SVD decides there as before (eliminating those too flipped a sign of 8-10-8-2 seed 5). Each block's rows
+ * are then compressed to its column count.
  */
 export function jointSigns(sets: { data: PointData[]; est: SignEstimate }[], H: number): Float64Array {
-  const constCols: number[][] = [];
-  let cols = H;
-  for (const { est } of sets) {
-    const cc: number[] = [];
-    for (let h = 0; h < H; h++) cc.push(est.varying[h] ? -1 : cols++);
-    constCols.push(cc);
-  }
-  const rows = sets.reduce((t, e) => t + totalRows(e.data), 0);
-  const A = new Matrix(rows, cols);
-  const y = new Matrix(rows, 1);
-  let r0 = 0;
-  sets.forEach(({ data, est }, z) => {
+  const blocks = sets.map(({ data, est }) => {
+    const own = Array.from({ length: H }, (_, h) => h).filter((h) => !est.varying[h]);
+    const n = totalRows(data);
+    const T = new Matrix(n, H);
+    const C = new Matrix(n, own.length);
+    const y = new Matrix(n, 1);
+    let r0 = 0;
     data.forEach((p, i) => {
       const { d, grad, normal } = p.coords;
       for (let r = 0; r < d; r++) {
@@ -323,17 +351,38 @@ export function jointSigns(sets: { data: PointData[]; est: SignEstimate }[], H: 
         for (let h = 0; h < H; h++) {
           const g = grad[h * d + r];
           if (est.varying[h]) {
-            A.set(r0 + r, h, A.get(r0 + r, h) + est.beta[h] * g);
+            T.set(r0 + r, h, T.get(r0 + r, h) + est.beta[h] * g);
             rhs -= est.beta[h] * Math.sign(p.z[h]) * g;
-          } else {
-            A.set(r0 + r, constCols[z][h], g);
           }
         }
+        own.forEach((h, c) => C.set(r0 + r, c, grad[h * d + r]));
         y.set(r0 + r, 0, rhs);
       }
       r0 += d;
     });
+    if (own.length === 0) return compress(T, null, y);
+    const dec = new SingularValueDecomposition(C, { autoTranspose: true });
+    const sv = dec.diagonal;
+    if (own.length > n || Math.min(...sv) <= ELIMINATE_COND * Math.max(...sv)) return compress(T, C, y);
+    const U = dec.leftSingularVectors;
+    const project = (M: Matrix) => M.clone().sub(U.mmul(U.transpose().mmul(M)));
+    return compress(project(T), null, project(y));
   });
+  const rows = blocks.reduce((t, b) => t + b.T.rows, 0);
+  const cols = blocks.reduce((t, b) => t + (b.C?.columns ?? 0), H);
+  const A = new Matrix(rows, cols);
+  const y = new Matrix(rows, 1);
+  let r0 = 0;
+  let c0 = H;
+  for (const b of blocks) {
+    A.setSubMatrix(b.T, r0, 0);
+    if (b.C) {
+      A.setSubMatrix(b.C, r0, c0);
+      c0 += b.C.columns;
+    }
+    y.setSubMatrix(b.y, r0, 0);
+    r0 += b.T.rows;
+  }
   const t = lstsqSvd(A, y, 1e-10).x.getColumn(0).slice(0, H);
   const seen = new Array<boolean>(H).fill(false);
   for (const { est } of sets) for (let h = 0; h < H; h++) if (est.varying[h] && est.beta[h] !== 0) seen[h] = true;
