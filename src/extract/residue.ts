@@ -32,6 +32,8 @@ const MAX_SPLITS = 4;
 /** Rows with undetermined weights whose orientations are tried (2^owners fits); "off" is tried for up to MAX_OFF. */
 const MAX_OWNERS = 4;
 const MAX_OFF = 2;
+/** Fits this small (columns) try "off" for every row (4^4 = 256 fits of ≤ 64 columns take well under a second). */
+const SMALL_FIT = 64;
 
 /** Fresh sample points with the black box's answers and the recovered layers' values there. */
 export interface ResidueSamples {
@@ -115,12 +117,13 @@ export async function settleResidue(
   // off (seed 001 §5 again: then those weights only have to keep it off, and no query tells them). A row forced on at
   // every sample (one of its undetermined inputs active at each) is linear there either way round: the samples cannot
   // tell its orientation, and it keeps its own (as output-layer.ts keeps an always-on row's sign). "Off" is tried for
-  // up to two such rows (4² fits), "on" for more.
+  // up to two such rows (4² fits), or all of them when the fit is small; "on" only for more (10-8-8-8-2 seed 9: four
+  // rows, three of them off where the input they miss is active).
   const d = last.inDim;
   const forced = (j: number) => Array.from({ length: S.m }, (_, r) => undetermined[j].some((h) => S.acts[r * d + h] > 0)).every(Boolean);
   const premises = owners.map((j) => {
     const all = forced(j) ? [{ sigma: 1, off: false }, { sigma: 1, off: true }] : [1, -1].flatMap((sigma) => [{ sigma, off: false }, { sigma, off: true }]);
-    return owners.length > MAX_OFF ? all.filter((p) => !p.off) : all;
+    return owners.length > MAX_OFF && last.outDim + d + 1 > SMALL_FIT ? all.filter((p) => !p.off) : all;
   });
   for (const combo of product(premises)) {
     const sigma = new Array<number>(nL).fill(1);
