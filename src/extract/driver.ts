@@ -76,57 +76,7 @@ async function recoverFrom(
   }
 
   let out = await outputLayer(ctx, hidden);
-  if (!(out.verificationError < ctx.tol.functional)) {
-    // Wrong last-layer signs, weights no boundary determined, a neuron never off where queried: all three leave an
-    // affine residue in the output, taken apart together (residue.ts).
-    report(ctx, 'output residue', `signs, undetermined weights and always-on neurons of hidden layer ${hidden.length}, from the output's affine residue`);
-    // Each split that fits is verified; the best one is kept if it beats the network as it was.
-    const before = hidden[hidden.length - 1];
-    const L = hidden.length;
-    const tried: { layer: Layer; completed: number[]; keptOff: number[]; biasUnknown: boolean; out: typeof out }[] = [];
-    for (const settled of await settleResidue(ctx, hidden, lastUndetermined, (m) => mixedPoints(ctx, m))) {
-      hidden[L - 1] = settled.layer;
-      const extra = settled.alwaysOn ? await alwaysOnRow(ctx, hidden, settled.alwaysOn, settled.samples) : null;
-      if (extra) hidden[L - 1] = rowsToLayer([...layerRows(settled.layer), extra.row], before.inDim);
-      tried.push({ ...settled, layer: hidden[L - 1], biasUnknown: extra !== null && !extra.biasKnown, out: await outputLayer(ctx, hidden) });
-    }
-    const best = tried.reduce<(typeof tried)[number] | undefined>((a, t) => (!a || t.out.verificationError < a.out.verificationError ? t : a), undefined);
-    if (best && best.out.verificationError < out.verificationError) {
-      out = best.out;
-      hidden[L - 1] = best.layer;
-      const settledRow = (u: Unresolved) => u.layer === L && u.neuron !== undefined && [...best.completed, ...best.keptOff].includes(u.neuron);
-      unresolved.splice(0, unresolved.length, ...unresolved.filter((u) => !settledRow(u)));
-      for (const j of best.keptOff) {
-        unresolved.push({
-          layer: L,
-          neuron: j,
-          reason: `weights from layer-${L - 1} neuron(s) ${lastUndetermined[j].join(', ')} not identifiable: the neuron is off wherever they are active (seed 001 §5); set to keep it off there`,
-        });
-      }
-      // Two splits that both agree with every query differ off the samples: the weights they disagree on are not
-      // identifiable from these queries (trained 10-12-10-2 seed 10: a row on wherever it was seen, its weight from
-      // one input +0.53 one way round, -0.52 the other). One is kept, and said to be a choice.
-      const passing = tried.filter((t) => t.out.verificationError < ctx.tol.functional).length;
-      if (passing > 1) {
-        for (const j of best.completed) {
-          unresolved.push({
-            layer: L,
-            neuron: j,
-            reason: `weights from layer-${L - 1} neuron(s) ${lastUndetermined[j].join(', ')}: ${passing} different values agree with every query (the output's affine residue, seed 001 §5); one is kept`,
-          });
-        }
-      }
-      if (best.biasUnknown) {
-        unresolved.push({
-          layer: L,
-          neuron: before.outDim,
-          reason: `neuron ${before.outDim} never switches off where queried (found from the output's affine residue): weights recovered, bias not identifiable (set to keep it on)`,
-        });
-      }
-    } else {
-      hidden[L - 1] = before;
-    }
-  }
+  if (!(out.verificationError < ctx.tol.functional)) out = await fromResidue(ctx, hidden, out, lastUndetermined, unresolved);
   const { net, verificationError, misfits } = out;
   if (out.signAmbiguity > 0.01) {
     unresolved.push({ layer: hidden.length, reason: `signs of the last hidden layer are ambiguous (the affine residue is ${out.signAmbiguity.toExponential(2)} away from a signed sum of its rows)` });
@@ -136,6 +86,63 @@ async function recoverFrom(
     unresolved.push({ layer: hidden.length + 1, reason: `recovered network disagrees with the black box on fresh queries (relative error ${verificationError.toExponential(2)})` });
   }
   return { net, complete, unresolved, verificationError, misfits, second: found };
+}
+
+type OutputFit = Awaited<ReturnType<typeof outputLayer>>;
+
+/**
+ * Wrong last-layer signs, weights no boundary determined, a neuron never off where queried: all three leave an affine
+ * residue in the output, taken apart together (residue.ts). Each split that fits is verified; the best one replaces
+ * the last hidden layer if it beats `out`, and `unresolved` is brought up to date. Returns the output fit kept.
+ */
+async function fromResidue(ctx: ExtractContext, hidden: Layer[], out: OutputFit, lastUndetermined: number[][], unresolved: Unresolved[]): Promise<OutputFit> {
+  report(ctx, 'output residue', `signs, undetermined weights and always-on neurons of hidden layer ${hidden.length}, from the output's affine residue`);
+  const before = hidden[hidden.length - 1];
+  const L = hidden.length;
+  const tried: { layer: Layer; completed: number[]; keptOff: number[]; biasUnknown: boolean; out: OutputFit }[] = [];
+  for (const settled of await settleResidue(ctx, hidden, lastUndetermined, (m) => mixedPoints(ctx, m))) {
+    hidden[L - 1] = settled.layer;
+    const extra = settled.alwaysOn ? await alwaysOnRow(ctx, hidden, settled.alwaysOn, settled.samples) : null;
+    if (extra) hidden[L - 1] = rowsToLayer([...layerRows(settled.layer), extra.row], before.inDim);
+    tried.push({ ...settled, layer: hidden[L - 1], biasUnknown: extra !== null && !extra.biasKnown, out: await outputLayer(ctx, hidden) });
+  }
+  const best = tried.reduce<(typeof tried)[number] | undefined>((a, t) => (!a || t.out.verificationError < a.out.verificationError ? t : a), undefined);
+  if (best && best.out.verificationError < out.verificationError) {
+    out = best.out;
+    hidden[L - 1] = best.layer;
+    const settledRow = (u: Unresolved) => u.layer === L && u.neuron !== undefined && [...best.completed, ...best.keptOff].includes(u.neuron);
+    unresolved.splice(0, unresolved.length, ...unresolved.filter((u) => !settledRow(u)));
+    for (const j of best.keptOff) {
+      unresolved.push({
+        layer: L,
+        neuron: j,
+        reason: `weights from layer-${L - 1} neuron(s) ${lastUndetermined[j].join(', ')} not identifiable: the neuron is off wherever they are active (seed 001 §5); set to keep it off there`,
+      });
+    }
+    // Two splits that both agree with every query differ off the samples: the weights they disagree on are not
+    // identifiable from these queries (trained 10-12-10-2 seed 10: a row on wherever it was seen, its weight from
+    // one input +0.53 one way round, -0.52 the other). One is kept, and said to be a choice.
+    const passing = tried.filter((t) => t.out.verificationError < ctx.tol.functional).length;
+    if (passing > 1) {
+      for (const j of best.completed) {
+        unresolved.push({
+          layer: L,
+          neuron: j,
+          reason: `weights from layer-${L - 1} neuron(s) ${lastUndetermined[j].join(', ')}: ${passing} different values agree with every query (the output's affine residue, seed 001 §5); one is kept`,
+        });
+      }
+    }
+    if (best.biasUnknown) {
+      unresolved.push({
+        layer: L,
+        neuron: before.outDim,
+        reason: `neuron ${before.outDim} never switches off where queried (found from the output's affine residue): weights recovered, bias not identifiable (set to keep it on)`,
+      });
+    }
+  } else {
+    hidden[L - 1] = before;
+  }
+  return out;
 }
 
 function layerRows(layer: Layer): Row[] {
