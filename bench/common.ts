@@ -327,7 +327,7 @@ export async function runOne(t: Target, seed: number, opts: { log?: boolean } = 
     functionalError: c?.functionalError ?? Infinity,
     layers: c ? c.layers.map((l) => ({ layer: l.output ? 'out' : `L${l.layer}`, maxRelErr: l.maxRelErr, medianRelErr: l.medianRelErr })) : [],
     success: c !== null && succeeds(c, t),
-    exactOrListed: c !== null && !t.blackBox && exactWhereNotListed(r.network!, truth, c, r.unresolved, TOL),
+    exactOrListed: c !== null && !t.blackBox && exactWhereNotListed(c, r.unresolved, TOL),
     accuracy: built.accuracy,
     verificationError: r.verificationError,
     profile: phaseProfile(r.phases, clock, timed),

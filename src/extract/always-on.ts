@@ -2,9 +2,9 @@
 // by (almost) no search line, so no walk ever starts on it, yet it shapes the output. Where it is on,
 // V_j·ReLU(w_j·a + b_j) = V_j·(w_j·a + b_j) is affine in the previous layer's activations a, and the output's affine
 // residue gives its direction w (residue.ts). The bias is where the neuron does switch: where w·a is lowest among
-// many inputs chosen without queries, at the input scale and zoomed out. A kink there that no known neuron explains gives b = −w·a(x); the candidate
-// row is accepted only if its predicted boundary holds kinks elsewhere too (test-boundary.ts), then refined like
-// every deeper row (refine-deeper.ts).
+// many inputs chosen without queries, at the input scale and zoomed out. A kink there that no known neuron explains
+// gives b = −w·a(x); the candidate row is accepted only if its predicted boundary holds kinks elsewhere too
+// (test-boundary.ts), then refined like every deeper row (refine-deeper.ts).
 import { findKinks } from '../geometry/kinks.js';
 import { KnownLayers } from '../geometry/known.js';
 import type { Layer } from '../network/types.js';

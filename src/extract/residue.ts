@@ -11,10 +11,11 @@
 // Alone, each part is an easy fit; together (10-8-8-8-2 seeds 6–8) each fit takes the others' terms for its own. With
 // several outputs they separate: for a sign pattern s, the columns no undetermined weight touches ("clean") must leave a
 // remainder R = U + Σ s_j V_j ŵ_jᵀ of rank ≤ 1 (v wᵀ); each touched column h is then the small system
-// [v | V_owners(h)]·(w_h, Δ_·h) = R_h. Every sign pattern is tried; the split must fit and be the only one that does.
+// [v | V_owners(h)]·(w_h, Δ_·h) = R_h. Every sign pattern is tried; every split that fits is handed on (at most a few).
 import { Matrix } from 'ml-matrix';
 import { KnownLayers } from '../geometry/known.js';
 import { lstsqSvd, svd } from '../linalg/solve.js';
+import { layerForward } from '../network/forward.js';
 import type { Layer } from '../network/types.js';
 import type { ExtractContext } from './context.js';
 
@@ -56,16 +57,7 @@ async function draw(ctx: ExtractContext, hidden: Layer[], sample: (m: number) =>
   const Y = new Matrix(m, nOut);
   for (let r = 0; r < m; r++) for (let o = 0; o < nOut; o++) Y.set(r, o, ys[r * nOut + o]);
   const acts = new KnownLayers(hidden.slice(0, -1)).activations(xs, m);
-  const d = last.inDim;
-  const Z = new Float64Array(m * last.outDim);
-  for (let r = 0; r < m; r++) {
-    for (let j = 0; j < last.outDim; j++) {
-      let z = last.b[j];
-      for (let i = 0; i < d; i++) z += last.W[j * d + i] * acts[r * d + i];
-      Z[r * last.outDim + j] = z;
-    }
-  }
-  return { xs, m, Y, acts, Z };
+  return { xs, m, Y, acts, Z: layerForward(last, acts, m, false) };
 }
 
 /** What the residue says about the last hidden layer. */
@@ -120,7 +112,9 @@ export async function settleResidue(
   // up to two such rows (4² fits), or all of them when the fit is small; "on" only for more (10-8-8-8-2 seed 9: four
   // rows, three of them off where the input they miss is active).
   const d = last.inDim;
-  const forced = (j: number) => Array.from({ length: S.m }, (_, r) => undetermined[j].some((h) => S.acts[r * d + h] > 0)).every(Boolean);
+  // forcedAt[r·n_L + j]: one of row j's undetermined inputs is active at sample r.
+  const forcedAt = Uint8Array.from({ length: S.m * nL }, (_, q) => +undetermined[q % nL].some((h) => S.acts[Math.floor(q / nL) * d + h] > 0));
+  const forced = (j: number) => Array.from({ length: S.m }, (_, r) => forcedAt[r * nL + j]).every(Boolean);
   const premises = owners.map((j) => {
     const all = forced(j) ? [{ sigma: 1, off: false }, { sigma: 1, off: true }] : [1, -1].flatMap((sigma) => [{ sigma, off: false }, { sigma, off: true }]);
     return owners.length > MAX_OFF && last.outDim + d + 1 > SMALL_FIT ? all.filter((p) => !p.off) : all;
@@ -129,7 +123,7 @@ export async function settleResidue(
     const sigma = new Array<number>(nL).fill(1);
     const off = new Array<boolean>(nL).fill(false);
     owners.forEach((j, q) => ({ sigma: sigma[j], off: off[j] } = combo[q]));
-    const fit = fitResidue(ctx, last, S, undetermined, sigma, off);
+    const fit = fitResidue(ctx, last, S, forcedAt, sigma, off);
     if (!fit) continue;
     // A row off where its undetermined inputs are active leaves nothing of them in the residue.
     const open = undetermined.map((u, j) => (off[j] ? [] : u));
@@ -160,10 +154,10 @@ interface ResidueFit {
 
 /**
  * N ≈ [f | a | 1]·θ by least squares, the features f as in the header with orientations `sigma` for the rows with
- * undetermined weights (`off`: the row is off, not on, where one of those inputs is active). Null when the fit is not
- * exact.
+ * undetermined weights (`forcedAt`: where one of those inputs is active; `off`: the row is off there, not on). Null
+ * when the fit is not exact.
  */
-function fitResidue(ctx: ExtractContext, last: Layer, S: ResidueSamples, undetermined: number[][], sigma: number[], off: boolean[]): ResidueFit | null {
+function fitResidue(ctx: ExtractContext, last: Layer, S: ResidueSamples, forcedAt: Uint8Array, sigma: number[], off: boolean[]): ResidueFit | null {
   const { m, Y, acts, Z } = S;
   const d = last.inDim;
   const nL = last.outDim;
@@ -173,7 +167,7 @@ function fitResidue(ctx: ExtractContext, last: Layer, S: ResidueSamples, undeter
   for (let r = 0; r < m; r++) {
     for (let j = 0; j < nL; j++) {
       const z = sigma[j] * Z[r * nL + j];
-      const forcedHere = undetermined[j].some((h) => acts[r * d + h] > 0);
+      const forcedHere = forcedAt[r * nL + j] === 1;
       const on = off[j] ? z > 0 && !forcedHere : z > 0 || forcedHere;
       if (!on) offSomewhere[j] = true;
       F.set(r, j, on ? z : 0);
@@ -201,39 +195,40 @@ interface Layout {
   clean: number[];
   touched: number[];
   ownersOf: (h: number) => number[];
-  /** The rows (oriented by σ) of the linear rows, and the projector onto the complement of their span on `clean`. */
-  rows: (j: number) => Float64Array;
+  /** The last layer's rows, oriented by σ. */
+  rows: Float64Array[];
   linear: number[];
+  /** The projector onto the complement of the linear rows' span on `clean`. */
   complement: Matrix;
   /** Pseudo-inverse of the linear rows on `clean` (|clean| × |linear|): α = R_C·pinv. */
   pinv: Matrix;
-  seenActive: (h: number) => boolean;
+  /** Touched columns with enough samples where a_h > 0 (MIN_SEEN) for the output to fix their weights. */
+  seen: Set<number>;
 }
 
 /**
  * Every sign pattern of the rows that may flip (not `owners`, whose orientation is set; not linear; switching between
- * the samples):
- * the split of U for each, with its relative residual.
+ * the samples): the split of U for each, with its relative residual.
  */
 function splits(ctx: ExtractContext, last: Layer, S: ResidueSamples, undetermined: number[][], owners: number[], sigma: number[], fit: ResidueFit): Split[] {
   const { U, V, linear } = fit;
   const d = last.inDim;
   const nL = last.outDim;
   const nOut = U.rows;
-  const rows = (j: number) => Float64Array.from(last.W.subarray(j * d, (j + 1) * d), (v) => sigma[j] * v);
+  const rows = Array.from({ length: nL }, (_, j) => Float64Array.from(last.W.subarray(j * d, (j + 1) * d), (v) => sigma[j] * v));
   // A row on (or off) at every sample has a sign the fit cannot see: it keeps its own.
   const switches = (j: number) => new Set(Array.from({ length: S.m }, (_, r) => S.Z[r * nL + j] > 0)).size === 2;
   let free = Array.from({ length: nL }, (_, j) => j).filter((j) => !owners.includes(j) && !linear.includes(j) && switches(j));
   // With one output any remainder has rank one: the signs cannot be told from a missing always-on neuron.
   if (nOut === 1 || free.length > MAX_FLIPS) free = [];
   let scale2 = U.norm('frobenius') ** 2;
-  for (let j = 0; j < nL; j++) scale2 += Math.hypot(...V.getColumn(j)) ** 2 * Math.hypot(...rows(j)) ** 2;
+  for (let j = 0; j < nL; j++) scale2 += Math.hypot(...V.getColumn(j)) ** 2 * Math.hypot(...rows[j]) ** 2;
   const scale = Math.sqrt(scale2) || 1;
 
   const touched = [...new Set(undetermined.flat())].sort((a, b) => a - b);
   const clean = Array.from({ length: d }, (_, i) => i).filter((i) => !touched.includes(i));
   const B = new Matrix(Math.max(linear.length, 1), clean.length);
-  linear.forEach((j, q) => clean.forEach((i, c) => B.set(q, c, rows(j)[i])));
+  linear.forEach((j, q) => clean.forEach((i, c) => B.set(q, c, rows[j][i])));
   const pinv = linear.length ? pseudoInverse(B) : new Matrix(clean.length, 0);
   const complement = Matrix.eye(clean.length).sub(linear.length ? pinv.mmul(B) : new Matrix(clean.length, clean.length));
   const layout: Layout = {
@@ -244,14 +239,14 @@ function splits(ctx: ExtractContext, last: Layer, S: ResidueSamples, undetermine
     linear,
     complement,
     pinv,
-    seenActive: (h) => seen(S, d, h),
+    seen: new Set(touched.filter((h) => seen(S, d, h))),
   };
   const out: Split[] = [];
   for (let code = 0; code < 2 ** free.length; code++) {
     const flips = free.filter((_, q) => (code >> q) & 1);
     const R = U.clone();
     for (const j of flips) {
-      const w = rows(j);
+      const w = rows[j];
       for (let o = 0; o < nOut; o++) for (let i = 0; i < d; i++) R.set(o, i, R.get(o, i) + V.get(o, j) * w[i]);
     }
     // Rank 0 (no missing neuron) when it fits, else rank 1.
@@ -327,10 +322,10 @@ function splitColumns(R: Matrix, V: Matrix, layout: Layout, rank1: boolean): Spl
     const rhs = Matrix.columnVector(R.getColumn(h));
     linear.forEach((j, q) => {
       if (owners.includes(j)) return;
-      for (let o = 0; o < nOut; o++) rhs.set(o, 0, rhs.get(o, 0) - alpha.get(o, q) * rows(j)[h]);
+      for (let o = 0; o < nOut; o++) rhs.set(o, 0, rhs.get(o, 0) - alpha.get(o, q) * rows[j][h]);
     });
     const { x, rank } = lstsqSvd(A, rhs, 1e-10);
-    if (rank < cols.length || !layout.seenActive(h)) {
+    if (rank < cols.length || !layout.seen.has(h)) {
       // A missing neuron's weight from h would be as unknown: no split, rather than a made-up weight.
       if (v) return { residual: Infinity, flips: [], delta, alwaysOn: null };
       for (const j of owners) delta.set(`${j},${h}`, NaN);

@@ -1,7 +1,7 @@
 // Compare a recovered network with the truth, after alignment (DESIGN §5): per-layer weight errors
 // and the functional error on random inputs.
 import { maxAbs, median } from '../linalg/vec.js';
-import { align, type LayerMatch } from './align.js';
+import { align, type LayerMatch, type NeuronPair } from './align.js';
 import { forward } from './forward.js';
 import { makeRng } from './random.js';
 import { archString, type Network } from './types.js';
@@ -47,11 +47,18 @@ export interface Comparison {
   worstRelErr: number;
   recoveredArch: string;
   trueArch: string;
+  /** The alignment the errors were measured on (align.ts). */
+  matches: LayerMatch[];
 }
 
 /** err / ref, or err when the reference is zero (nothing to be relative to). */
 function relative(err: number, ref: number): number {
   return ref > 0 ? err / ref : err;
+}
+
+/** What an entry's error is relative to: the largest entry of the truth neuron's normalised row [w, b]. */
+function rowScale(p: NeuronPair): number {
+  return Math.max(maxAbs(p.wTrue), Math.abs(p.bTrue));
 }
 
 function compareLayer(m: LayerMatch): LayerComparison {
@@ -61,7 +68,7 @@ function compareLayer(m: LayerMatch): LayerComparison {
   let refB = 0;
   const rel: number[] = [];
   for (const p of m.pairs) {
-    const scale = Math.max(maxAbs(p.wTrue), Math.abs(p.bTrue));
+    const scale = rowScale(p);
     for (let i = 0; i < m.columns; i++) {
       const d = p.w[i] - p.wTrue[i];
       errW += d * d;
@@ -123,6 +130,7 @@ export function compareNetworks(recovered: Network, truth: Network, opts: { samp
     worstRelErr: architectureMatches ? layers.reduce((a, l) => Math.max(a, l.maxRelErr), 0) : Infinity,
     recoveredArch: archString(recovered),
     trueArch: archString(truth),
+    matches,
   };
 }
 
@@ -133,14 +141,13 @@ export function compareNetworks(recovered: Network, truth: Network, opts: { samp
  * neuron's bias merges into the next layer's). Every exact comparison meets it; so does an exact function whose only
  * wrong weights are the ones the run says it could not identify.
  */
-export function exactWhereNotListed(recovered: Network, truth: Network, c: Comparison, listed: { layer: number; neuron?: number }[], tol: number): boolean {
+export function exactWhereNotListed(c: Comparison, listed: { layer: number; neuron?: number }[], tol: number): boolean {
   if (!c.architectureMatches || !(c.functionalError <= tol)) return false;
-  const matches = align(recovered, truth);
   let excused = new Set<number>(); // truth indices of the layer before that are listed
-  for (const m of matches) {
+  for (const m of c.matches) {
     const listedHere = new Set<number>();
     for (const p of m.pairs) {
-      const scale = Math.max(maxAbs(p.wTrue), Math.abs(p.bTrue));
+      const scale = rowScale(p);
       let err = excused.size > 0 ? 0 : Math.abs(p.b - p.bTrue);
       p.w.forEach((v, i) => {
         if (!excused.has(i)) err = Math.max(err, Math.abs(v - p.wTrue[i]));
