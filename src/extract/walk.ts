@@ -131,7 +131,7 @@ export async function stepAcross(
   const eps = ctx.tol.walkStep * Math.min(hit.c, beyond?.c ?? Infinity, ctx.scale * Math.sqrt(n));
   const y0 = axpy(q, eps, dir);
   const bendTol = ctx.tol.precision === 'float64' ? 1e-5 : 1e-1;
-  return continuation(ctx, known, y0, q, from.normal, eps, hit.neuron, past, ctx.tol.onKnown, bendTol, span);
+  return continuation(ctx, known, y0, q, from.normal, eps, hit.neuron, past, bendTol, span);
 }
 
 /**
@@ -148,7 +148,6 @@ async function continuation(
   eps: number,
   crossed: NeuronRef,
   past: Float64Array,
-  onTol: number,
   bendTol: number,
   span: SpanBases | null,
 ): Promise<WalkPoint | null> {
@@ -157,7 +156,7 @@ async function continuation(
   const gq = crossed.layer === last ? known.localGradients(past).grad[last].subarray(crossed.index * n, (crossed.index + 1) * n) : null;
   for (const reach of [4 * eps, 64 * eps]) {
     const kinks = await findKinks(ctx.oracle, [{ origin: y0, dir: normal, t0: -reach, t1: reach }], { tol: ctx.tol, pieces: 4 });
-    const own = kinks.filter((k) => !onKnownBoundary(known, k.x, onTol)).sort((a, b) => Math.abs(a.t) - Math.abs(b.t)).slice(0, 3);
+    const own = kinks.filter((k) => !onKnownBoundary(known, k.x, ctx.tol.kinkOnKnown)).sort((a, b) => Math.abs(a.t) - Math.abs(b.t)).slice(0, 3);
     if (own.length === 0) continue;
     const sides = own.map((k) => {
       let gap = reach;

@@ -51,6 +51,15 @@ export class Tolerances {
   }
 
   /**
+   * A kink found by a kink search is a known boundary's when it is within this times (1 + |x|) of it: the search's
+   * resolution (minWidth) with a margin of ten. onKnown's float32 value, 1e-2, took B_z's continuation just past a
+   * crossing for the crossed boundary itself (16-12-12-1 float32 seed 4: 250 of ~900 walk steps lost so).
+   */
+  get kinkOnKnown(): number {
+    return this.precision === 'float64' ? 1e-6 : 1e-3;
+  }
+
+  /**
    * Largest side offset (per input scale) for measuring a Jacobian jump: small keeps both sides clean single
    * regions; large keeps the finite differences above the black box's rounding (float32 needs it).
    */
