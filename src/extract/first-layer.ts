@@ -57,9 +57,9 @@ export async function testHyperplanes(ctx: ExtractContext, points: BoundaryPoint
   const accept = (ctx.tol.precision === 'float64' ? 1 : 5) * ctx.tol.direction;
   for (const k of kinks) if (Math.abs(k.t) < accept * dists[k.line]) hit[k.line] = true;
   // Float32 segments are 1e-2 of D wide: another boundary inside one can hide the row's own kink when the row's is
-  // weak (16-12-12-1 seed 1: an exact row missed one test in four, every time it was found). There one miss of
-  // four or more tests is allowed; a deeper boundary that is flat near its point misses most of them.
-  const misses = ctx.tol.precision === 'float32' && tests >= 4 ? 1 : 0;
+  // weak. There, with four or more tests, fewer than half may miss: over 16 tests, exact first-layer rows of
+  // 16-12-12-1 seeds 1-4 missed 0-4, deeper boundaries 10-15.
+  const misses = ctx.tol.precision === 'float32' && tests >= 4 ? Math.ceil(tests / 2) - 1 : 0;
   return points.map((_, i) => hit.slice(i * tests, (i + 1) * tests).filter((h) => !h).length <= misses);
 }
 
@@ -262,8 +262,11 @@ async function singleComponents(ctx: ExtractContext, rows: Row[], anchors: Float
   return { cs, t0 };
 }
 
-/** Float32: the mirror pairs ±s·D along u_k, in turn. */
-const PAIRS = [1, 0.5, 2];
+/**
+ * Float32: the mirror pairs ±s·D along u_k, in turn. Three were too few in an ONNX float32 black box: a component none of
+ * them gave cleanly (16-12-12-1 seeds 11, 13) left its row 1e-2 off; the pairs at 0.25 and 3 gave it (rows at 6e-11).
+ */
+const PAIRS = [1, 0.5, 2, 0.25, 3];
 
 /** A pair's midpoint this far (relative to D) from the row's t_0 marks one of its offsets as another boundary's. */
 const MIDPOINT_AGREE = 1e-5;
