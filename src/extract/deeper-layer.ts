@@ -205,7 +205,7 @@ export async function findLayer(ctx: ExtractContext, known: KnownLayers, pool: B
 
   // TestHyperplane's analogue, before any walk is spent on completing them: a neuron whose predicted boundary is not
   // where the black box bends is deeper. Its walks also fed the sign system, so the signs are re-solved without them.
-  let found = neurons.map((nr) => ({ members: nr.members, points: nr.members.flatMap((m) => explored[m].points), partial: nr.row.undetermined.length > 0 }));
+  let found: Found[] = neurons.map((nr) => ({ members: nr.members, points: nr.members.flatMap((m) => explored[m].points), partial: nr.row.undetermined.length > 0 }));
   const drop = (pass: boolean[]) => {
     if (pass.every(Boolean)) return;
     found.forEach((f, i) => {
@@ -266,32 +266,38 @@ export async function findLayer(ctx: ExtractContext, known: KnownLayers, pool: B
     completed.push(row);
   }
   // Two neurons first seen at points with disjoint active sets could not be matched; completed, they can.
-  const merged: typeof found = [];
-  let rows: RowEstimate[] = [];
-  for (const [j, f] of found.entries()) {
-    const row = completed[j];
-    const same = fixedRows.findIndex((r) => samePartialRow(r, row, dupTol));
-    // A fixed row that was partial gives way to the same neuron found more complete (float32 10-8-8-1 seed 3: kept
-    // both, a duplicate neuron in the result).
-    if (same >= 0 && fixedRows[same].undetermined.length <= row.undetermined.length) continue;
-    if (same >= 0) fixedRows.splice(same, 1);
-    const i = rows.findIndex((r) => samePartialRow(r, row, dupTol));
-    if (i < 0) {
-      merged.push(f);
-      rows.push(row);
-      continue;
-    }
-    const m = merged[i];
-    merged[i] = { members: m.members.concat(f.members), points: m.points.concat(f.points), partial: m.partial && f.partial };
-    rows[i] = solveRow(withSigns(merged[i].points, signs), H, nullTol(ctx));
-  }
-  found = merged;
+  let rows: RowEstimate[];
+  ({ found, rows } = mergeSame(ctx, found, completed, fixedRows, signs, dupTol));
   const pass = await retestPartialRows(ctx, known, signs, rows, found, fixedRows);
   drop(pass);
   // Dropping a neuron re-solves the signs without its points, which changes every row.
   if (!pass.every(Boolean)) rows = found.map((f) => solveRow(withSigns(f.points, signs), H, nullTol(ctx)));
   report(ctx, `layer ${k}`, `refining ${rows.length} rows from kinks on their predicted boundaries`);
   rows = await refineDeeperRows(ctx, known, signs, rows, found.map((f) => f.points.map((p) => p.x)));
+  // Unrefined float32 rows are good to about dupTol itself: the same neuron can be found twice and told apart only once
+  // refined (16-12-12-1 seed 13: a complete row 3e-2 from a fixed partial one before refining, 1e-4 after; the partial
+  // one stayed as a thirteenth neuron). Rows merged now are refined again from their pooled points.
+  const again = mergeSame(ctx, found, rows, fixedRows, signs, dupTol);
+  found = again.found;
+  rows = again.rows;
+  const fresh = again.fresh.flatMap((f, i) => (f ? [i] : []));
+  if (fresh.length > 0) {
+    const redone = await refineDeeperRows(ctx, known, signs, fresh.map((i) => rows[i]), fresh.map((i) => found[i].points.map((p) => p.x)));
+    fresh.forEach((i, q) => (rows[i] = redone[q]));
+  }
+  // Refined, a new row can match a fixed row it missed unrefined (float32 16-12-12-1 seed 13: a complete row 3e-2 from
+  // a fixed partial one before refining, 1e-4 after; the partial one stayed as a thirteenth neuron): the less complete
+  // of the two goes.
+  for (let i = rows.length - 1; i >= 0; i--) {
+    const same = fixedRows.findIndex((r) => samePartialRow(r, rows[i], dupTol));
+    if (same < 0) continue;
+    if (fixedRows[same].undetermined.length <= rows[i].undetermined.length) {
+      rows.splice(i, 1);
+      found.splice(i, 1);
+    } else {
+      fixedRows.splice(same, 1);
+    }
+  }
 
   const score = layerSigns(explored.filter((_, i) => found.some((f) => f.members.includes(i))), H, activeTol(ctx));
   const unsigned = Array.from(score.keys()).filter((h) => score[h] === 0);
@@ -319,6 +325,49 @@ export async function findLayer(ctx: ExtractContext, known: KnownLayers, pool: B
     return { w: row.w, b: row.b };
   });
   return { rows: out, signs, undetermined: rows.map((r) => r.undetermined), deeper, unresolved };
+}
+
+interface Found {
+  members: number[];
+  points: PointData[];
+  partial: boolean;
+}
+
+/**
+ * Rows of one neuron found twice merge: their points pooled and the row solved again (`fresh` marks those). A fixed
+ * row that was partial gives way to the same neuron found more complete (float32 10-8-8-1 seed 3: kept both, a
+ * duplicate neuron in the result); one at least as complete absorbs it (`fixedRows` is changed in place).
+ */
+function mergeSame(
+  ctx: ExtractContext,
+  found: Found[],
+  rows: RowEstimate[],
+  fixedRows: RowEstimate[],
+  signs: Int8Array,
+  dupTol: number,
+): { found: Found[]; rows: RowEstimate[]; fresh: boolean[] } {
+  const H = signs.length;
+  const merged: Found[] = [];
+  const out: RowEstimate[] = [];
+  const fresh: boolean[] = [];
+  for (const [j, f] of found.entries()) {
+    const row = rows[j];
+    const same = fixedRows.findIndex((r) => samePartialRow(r, row, dupTol));
+    if (same >= 0 && fixedRows[same].undetermined.length <= row.undetermined.length) continue;
+    if (same >= 0) fixedRows.splice(same, 1);
+    const i = out.findIndex((r) => samePartialRow(r, row, dupTol));
+    if (i < 0) {
+      merged.push(f);
+      out.push(row);
+      fresh.push(false);
+      continue;
+    }
+    const m = merged[i];
+    merged[i] = { members: m.members.concat(f.members), points: m.points.concat(f.points), partial: m.partial && f.partial };
+    out[i] = solveRow(withSigns(merged[i].points, signs), H, nullTol(ctx));
+    fresh[i] = true;
+  }
+  return { found: merged, rows: out, fresh };
 }
 
 /** The point data of x on a row's predicted boundary, with the normal the row and the known layers predict there. */
