@@ -158,8 +158,8 @@ async function fromResidue(ctx: ExtractContext, hidden: Layer[], out: OutputFit,
 const INERT = 20;
 
 /**
- * Last-layer neurons whose whole part in the output is below what the black box resolves (INERT rounding units of the
- * output's scale, on points chosen without queries) are dropped when the network verifies as well without them. A
+ * Last-layer neurons whose whole part in the output is below what the black box resolves (outputLayer's `inert`) are
+ * dropped when the network verifies as well without them. A
  * float32 run can find one neuron twice, once imprecisely, and the output fit gives the copy almost nothing
  * (16-12-12-1 ONNX seed 17: a copy 1.4e-2 off with output weight 1.7e-6, against 0.08-0.9 for the others). Rows,
  * their undetermined weights and `unresolved` are renumbered. Returns the output fit kept.
@@ -167,26 +167,8 @@ const INERT = 20;
 async function dropInert(ctx: ExtractContext, hidden: Layer[], out: OutputFit, lastUndetermined: number[][], unresolved: Unresolved[]): Promise<OutputFit> {
   const L = hidden.length;
   const last = hidden[L - 1];
-  const V = out.net.layers[L];
-  // Points that put every neuron on both sides (samples.ts), so that a rare neuron's part is seen where it is on.
-  const xs = withBothSides(ctx, hidden, mixedPoints(ctx, 512), 512);
-  const m = xs.length / ctx.oracle.inputDim;
-  const acts = new KnownLayers(hidden).activations(xs, m);
   const H = last.outDim;
-  let scale = 0;
-  const part = new Float64Array(H);
-  for (let p = 0; p < m; p++) {
-    for (let r = 0; r < V.outDim; r++) {
-      let y = V.b[r];
-      for (let j = 0; j < H; j++) {
-        const c = V.W[r * H + j] * acts[p * H + j];
-        y += c;
-        part[j] = Math.max(part[j], Math.abs(c));
-      }
-      scale = Math.max(scale, Math.abs(y));
-    }
-  }
-  const inert = new Set(Array.from(part.keys()).filter((j) => part[j] < INERT * ctx.tol.value(scale)));
+  const inert = new Set(out.inert);
   if (inert.size === 0 || inert.size === H) return out;
   report(ctx, 'output layer', `${inert.size} neuron(s) of hidden layer ${L} with no visible part in the output: checking the network without them`);
   const keep = Array.from({ length: H }, (_, j) => j).filter((j) => !inert.has(j));
@@ -210,10 +192,35 @@ function layerRows(layer: Layer): Row[] {
 }
 
 /**
+ * Last-layer neurons whose largest part in the output, over the fit's inputs `acts` (m × H activations, which put
+ * every neuron on both sides where it can be), is below INERT rounding units of the output's largest value there.
+ */
+function inertNeurons(ctx: ExtractContext, out: Layer, acts: Float64Array, m: number): number[] {
+  const H = out.inDim;
+  let scale = 0;
+  const part = new Float64Array(H);
+  for (let p = 0; p < m; p++) {
+    for (let r = 0; r < out.outDim; r++) {
+      let y = out.b[r];
+      for (let j = 0; j < H; j++) {
+        const c = out.W[r * H + j] * acts[p * H + j];
+        y += c;
+        part[j] = Math.max(part[j], Math.abs(c));
+      }
+      scale = Math.max(scale, Math.abs(y));
+    }
+  }
+  return Array.from(part.keys()).filter((j) => part[j] < INERT * ctx.tol.value(scale));
+}
+
+/**
  * The last hidden layer's signs (flipped in place in `hidden`) and the output layer from fresh mixed-scale queries,
  * then the whole network checked against fresh queries.
  */
-async function outputLayer(ctx: ExtractContext, hidden: Layer[]): Promise<{ net: Network; verificationError: number; misfits: Float64Array[]; signAmbiguity: number }> {
+async function outputLayer(
+  ctx: ExtractContext,
+  hidden: Layer[],
+): Promise<{ net: Network; verificationError: number; misfits: Float64Array[]; signAmbiguity: number; inert: number[] }> {
   const last = hidden[hidden.length - 1];
   report(ctx, 'output layer', `signs of hidden layer ${hidden.length} and the output layer`);
   // Eight times the unknowns of the output fit's first step (output-layer.ts), plus a margin. Twice was enough for the
@@ -230,9 +237,10 @@ async function outputLayer(ctx: ExtractContext, hidden: Layer[]): Promise<{ net:
     activation: 'relu',
     layers: [...hidden, { inDim: last.outDim, outDim: ctx.oracle.outputDim, W: fit.V, b: fit.c }],
   };
+  const inert = inertNeurons(ctx, net.layers[hidden.length], new KnownLayers(hidden).activations(xs, m), m);
   report(ctx, 'verify', 'checking the recovered network against fresh queries');
   const { error, misfits } = await verify(ctx, net, 256);
-  return { net, verificationError: error, misfits, signAmbiguity: fit.signAmbiguity };
+  return { net, verificationError: error, misfits, signAmbiguity: fit.signAmbiguity, inert };
 }
 
 /** Extra rounds of deeper-point search when the recovered network is incomplete. */
