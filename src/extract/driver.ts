@@ -85,7 +85,10 @@ async function recoverFrom(
   const { net, verificationError, misfits } = out;
   const left = stray ? await unexplained(ctx, net, stray.points) : [];
   if (stray && left.length > 0) {
-    unresolved.push({ layer: stray.layer, reason: `${left.length} boundary point(s) belong to no recoverable layer-${stray.layer} neuron` });
+    unresolved.push({
+      layer: stray.layer,
+      reason: `${left.length} boundary point(s) no recovered neuron explains: the black box differs from the recovered network across them (a neuron of layer ${stray.layer} or before is missing)`,
+    });
   }
   if (out.signAmbiguity > 0.01) {
     unresolved.push({ layer: hidden.length, reason: `signs of the last hidden layer are ambiguous (the affine residue is ${out.signAmbiguity.toExponential(2)} away from a signed sum of its rows)` });
