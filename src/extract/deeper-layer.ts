@@ -70,6 +70,12 @@ const SINGLE_POINT_RATIO = 1.5;
 const COMPLETE_WALKS = 6;
 
 /** The point nearest to layer-(k−1) neuron h's boundary (distance |ẑ_h| / |∇ẑ_h|, inside the point's region). */
+/**
+ * Starts tried per undetermined neuron (nearest to its boundary first): the one real step fails where the region past
+ * h's boundary is thinner than the black box resolves (float32 10-8-8-1 seed 22: 5e-6 wide), elsewhere it need not be.
+ */
+const APPROACHES = 3;
+
 function nearestTo(points: PointData[], h: number): PointData | undefined {
   let best: PointData | undefined;
   let bestD = Infinity;
@@ -232,11 +238,14 @@ export async function findLayer(ctx: ExtractContext, known: KnownLayers, pool: B
     const off = f.points.filter((p) => row.undetermined.every((u) => signs[u] * p.z[u] <= 0));
     const reached: PointData[] = [];
     for (const h of row.undetermined) {
-      if (reached.some((p) => signs[h] * p.z[h] > 0)) continue;
-      const from = nearestTo(off, h);
-      if (!from) break;
-      const pt = await approachUndetermined(ctx, known, signs, row, from.x, h, span);
-      if (pt) reached.push(...pointData(known, [pt]));
+      const tried = new Set<PointData>();
+      for (let a = 0; a < APPROACHES && !reached.some((p) => signs[h] * p.z[h] > 0); a++) {
+        const from = nearestTo(off.filter((p) => !tried.has(p)), h);
+        if (!from) break;
+        tried.add(from);
+        const pt = await approachUndetermined(ctx, known, signs, row, from.x, h, span);
+        if (pt) reached.push(...pointData(known, [pt]));
+      }
     }
     if (reached.length > 0) {
       f.points = f.points.concat(reached);
