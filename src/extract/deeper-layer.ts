@@ -69,13 +69,13 @@ const SINGLE_POINT_RATIO = 1.5;
 /** Walks per neuron aimed at the layer-(k−1) neurons never active where its boundary was explored. */
 const COMPLETE_WALKS = 6;
 
-/** The point nearest to layer-(k−1) neuron h's boundary (distance |ẑ_h| / |∇ẑ_h|, inside the point's region). */
 /**
  * Starts tried per undetermined neuron (nearest to its boundary first): the one real step fails where the region past
  * h's boundary is thinner than the black box resolves (float32 10-8-8-1 seed 22: 5e-6 wide), elsewhere it need not be.
  */
 const APPROACHES = 3;
 
+/** The point nearest to layer-(k−1) neuron h's boundary (distance |ẑ_h| / |∇ẑ_h|, inside the point's region). */
 function nearestTo(points: PointData[], h: number): PointData | undefined {
   let best: PointData | undefined;
   let bestD = Infinity;
@@ -285,7 +285,8 @@ export async function findLayer(ctx: ExtractContext, known: KnownLayers, pool: B
   rows = await refineDeeperRows(ctx, known, signs, rows, found.map((f) => f.points.map((p) => p.x)));
   // Unrefined float32 rows are good to about dupTol itself: the same neuron can be found twice and told apart only once
   // refined (16-12-12-1 seed 13: a complete row 3e-2 from a fixed partial one before refining, 1e-4 after; the partial
-  // one stayed as a thirteenth neuron). Rows merged now are refined again from their pooled points.
+  // one stayed as a thirteenth neuron; seed 22: two new rows of one neuron). Rows merged now are refined again from
+  // their pooled points.
   const again = mergeSame(ctx, found, rows, fixedRows, signs, dupTol);
   found = again.found;
   rows = again.rows;
@@ -293,19 +294,6 @@ export async function findLayer(ctx: ExtractContext, known: KnownLayers, pool: B
   if (fresh.length > 0) {
     const redone = await refineDeeperRows(ctx, known, signs, fresh.map((i) => rows[i]), fresh.map((i) => found[i].points.map((p) => p.x)));
     fresh.forEach((i, q) => (rows[i] = redone[q]));
-  }
-  // Refined, a new row can match a fixed row it missed unrefined (float32 16-12-12-1 seed 13: a complete row 3e-2 from
-  // a fixed partial one before refining, 1e-4 after; the partial one stayed as a thirteenth neuron): the less complete
-  // of the two goes.
-  for (let i = rows.length - 1; i >= 0; i--) {
-    const same = fixedRows.findIndex((r) => samePartialRow(r, rows[i], dupTol));
-    if (same < 0) continue;
-    if (fixedRows[same].undetermined.length <= rows[i].undetermined.length) {
-      rows.splice(i, 1);
-      found.splice(i, 1);
-    } else {
-      fixedRows.splice(same, 1);
-    }
   }
 
   const score = layerSigns(explored.filter((_, i) => found.some((f) => f.members.includes(i))), H, activeTol(ctx));

@@ -162,10 +162,10 @@ const INERT = 20;
 
 /**
  * Last-layer neurons whose whole part in the output is below what the black box resolves (outputLayer's `inert`) are
- * dropped when the network verifies as well without them. A
- * float32 run can find one neuron twice, once imprecisely, and the output fit gives the copy almost nothing
- * (16-12-12-1 ONNX seed 17: a copy 1.4e-2 off with output weight 1.7e-6, against 0.08-0.9 for the others). Rows,
- * their undetermined weights and `unresolved` are renumbered. Returns the output fit kept.
+ * dropped when the network verifies as well without them. A float32 run can find one neuron twice, once imprecisely,
+ * and the output fit gives the copy almost nothing (16-12-12-1 ONNX seed 17: a copy 1.4e-2 off with output weight
+ * 1.7e-6, against 0.08-0.9 for the others). Rows, their undetermined weights and `unresolved` are renumbered. Returns
+ * the output fit kept.
  */
 async function dropInert(ctx: ExtractContext, hidden: Layer[], out: OutputFit, lastUndetermined: number[][], unresolved: Unresolved[]): Promise<OutputFit> {
   const L = hidden.length;
