@@ -324,6 +324,9 @@ export async function findLayer(ctx: ExtractContext, known: KnownLayers, pool: B
   return { rows: out, signs, undetermined: rows.map((r) => r.undetermined), deeper, unresolved };
 }
 
+/** How much looser two rows are compared when one of them could not be refined. */
+const UNREFINED = 3;
+
 interface Found {
   members: number[];
   points: PointData[];
@@ -344,15 +347,18 @@ function mergeSame(
   dupTol: number,
 ): { found: Found[]; rows: RowEstimate[]; fresh: boolean[] } {
   const H = signs.length;
+  // A row refinement could not refit keeps its measured precision, a few times dupTol in float32 (16-12-12-1 seed 13:
+  // one neuron twice, the unrefined copy's bias 1e-2 off).
+  const tolFor = (a: RowEstimate, b: RowEstimate) => (a.refined === false || b.refined === false ? UNREFINED * dupTol : dupTol);
   const merged: Found[] = [];
   const out: RowEstimate[] = [];
   const fresh: boolean[] = [];
   for (const [j, f] of found.entries()) {
     const row = rows[j];
-    const same = fixedRows.findIndex((r) => samePartialRow(r, row, dupTol));
+    const same = fixedRows.findIndex((r) => samePartialRow(r, row, tolFor(r, row)));
     if (same >= 0 && fixedRows[same].undetermined.length <= row.undetermined.length) continue;
     if (same >= 0) fixedRows.splice(same, 1);
-    const i = out.findIndex((r) => samePartialRow(r, row, dupTol));
+    const i = out.findIndex((r) => samePartialRow(r, row, tolFor(r, row)));
     if (i < 0) {
       merged.push(f);
       out.push(row);

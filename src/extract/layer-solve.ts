@@ -262,6 +262,8 @@ export interface RowEstimate {
   /** Layer-(k−1) neurons never active at this boundary's points: their weights are undetermined (set to 0). */
   undetermined: number[];
   consistency: number;
+  /** Set by refineDeeperRows: whether the row was refitted from precise kinks (false: it kept its measured value). */
+  refined?: boolean;
 }
 
 /** Pass 2: z's row, with the signs of layer k−1 already applied (ẑ = z). */

@@ -66,7 +66,7 @@ export async function refineDeeperRows(
     // Weights seen active at some point; the others keep their value (the system says nothing about them).
     const cols = Array.from({ length: H }, (_, h) => h).filter((h) => acts.some((a) => a[h] > 0));
     const u = nullFit(acts, cols, limits.rounding);
-    if (!u) return row;
+    if (!u) return { ...row, refined: false };
     // Scale (and sign) that best matches the old row on the refined entries.
     let num = 0;
     let den = 0;
@@ -82,7 +82,7 @@ export async function refineDeeperRows(
     const b = lambda * u[cols.length];
     let change = Math.abs(b - row.b) / (1 + Math.abs(row.b));
     for (let h = 0; h < H; h++) change = Math.max(change, Math.abs(w[h] - row.w[h]));
-    return change < limits.change ? { ...row, w, b } : row;
+    return change < limits.change ? { ...row, w, b, refined: true } : { ...row, refined: false };
   });
 }
 
