@@ -32,13 +32,12 @@ function pointOn(j: number, seed: number): BoundaryPoint {
       else hi = mid;
     }
     const x = at(0.5 * (lo + hi));
-    // The gradient of z_j on its active side is its normal there (finite differences, one side).
-    const side = Float64Array.from(x);
+    // The gradient of z_j at x is its boundary's normal there (forward differences).
     const h = 1e-6;
     const g = Float64Array.from({ length: n }, (_, i) => {
-      const y = Float64Array.from(side);
+      const y = Float64Array.from(x);
       y[i] += h;
-      return (z2(y, j) - z2(side, j)) / h;
+      return (z2(y, j) - z2(x, j)) / h;
     });
     const gn = Math.hypot(...g);
     if (gn === 0) continue;

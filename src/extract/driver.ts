@@ -20,6 +20,7 @@ import { findLayer, valueResidual, type FixedRows } from './deeper-layer.js';
 import { alwaysOnRow } from './always-on.js';
 import { settleResidue } from './residue.js';
 import { KnownLayers } from '../geometry/known.js';
+import { layerForward } from '../network/forward.js';
 import type { ExtractResult, Unresolved } from './result.js';
 
 export type { ExtractResult, Unresolved } from './result.js';
@@ -80,7 +81,7 @@ async function recoverFrom(
   }
 
   let out = await outputLayer(ctx, hidden);
-  if (hidden.length > 1) out = await dropInert(ctx, hidden, out, lastUndetermined, unresolved);
+  out = await dropInert(ctx, hidden, out, lastUndetermined, unresolved);
   if (!(out.verificationError < ctx.tol.functional)) out = await fromResidue(ctx, hidden, out, lastUndetermined, unresolved);
   const { net, verificationError, misfits } = out;
   const left = stray ? await unexplained(ctx, net, stray.points) : [];
@@ -240,7 +241,9 @@ async function outputLayer(
     activation: 'relu',
     layers: [...hidden, { inDim: last.outDim, outDim: ctx.oracle.outputDim, W: fit.V, b: fit.c }],
   };
-  const inert = inertNeurons(ctx, net.layers[hidden.length], new KnownLayers(hidden).activations(xs, m), m);
+  // The last layer's activations from the previous layer's, already at hand (signs now flipped); only a deeper last
+  // layer can hold an inert duplicate (dropInert).
+  const inert = hidden.length > 1 ? inertNeurons(ctx, net.layers[hidden.length], layerForward(last, acts, m, true), m) : [];
   report(ctx, 'verify', 'checking the recovered network against fresh queries');
   const { error, misfits } = await verify(ctx, net, 256);
   return { net, verificationError: error, misfits, signAmbiguity: fit.signAmbiguity, inert };
