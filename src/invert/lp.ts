@@ -55,7 +55,15 @@ export async function solveLp(lp: LinearProgram): Promise<LpResult> {
   const h = await highs();
   const first = run(h, lp, 'choose');
   // "Unbounded or infeasible" comes from presolve; without presolve the simplex tells which.
-  return first.modelStatus === h.constants.modelStatus.unboundedOrInfeasible ? run(h, lp, 'off') : first;
+  if (first.modelStatus === h.constants.modelStatus.unboundedOrInfeasible) return run(h, lp, 'off');
+  // HiGHS 1.15.3's MIP presolve declares some feasible big-M models infeasible (relu-mip.ts: two pre-activations
+  // ≥ 1e-7 of their range on a 10-8-8 network, feasible at 1e-5 and 1e-9): an infeasible MIP is confirmed without it.
+  if (isMip(lp) && first.status === 'infeasible') return run(h, lp, 'off');
+  return first;
+}
+
+function isMip(lp: LinearProgram): boolean {
+  return lp.integer !== undefined && lp.integer.some((v) => v === 1);
 }
 
 function run(h: Highs, lp: LinearProgram, presolve: 'choose' | 'off'): LpResult {
@@ -77,7 +85,7 @@ function run(h: Highs, lp: LinearProgram, presolve: 'choose' | 'off'): LpResult 
     starts[i + 1] = k;
   }
   const tol = lp.feasibilityTol ?? 1e-9;
-  const isMip = lp.integer !== undefined && lp.integer.some((v) => v === 1);
+  const mip = isMip(lp);
   return h.withModel(
     {
       numCols,
@@ -89,7 +97,7 @@ function run(h: Highs, lp: LinearProgram, presolve: 'choose' | 'off'): LpResult 
       rowLower: lp.rowLower,
       rowUpper: lp.rowUpper,
       matrix: { format: 'csr', numRows, numCols, starts, indices, values },
-      ...(isMip ? { integrality: Int32Array.from(lp.integer!) } : {}),
+      ...(mip ? { integrality: Int32Array.from(lp.integer!) } : {}),
     },
     (model) => {
       model.options.set({
@@ -99,7 +107,7 @@ function run(h: Highs, lp: LinearProgram, presolve: 'choose' | 'off'): LpResult 
         primal_feasibility_tolerance: tol,
         dual_feasibility_tolerance: tol,
         small_matrix_value: 1e-12,
-        ...(isMip ? { mip_feasibility_tolerance: tol } : {}),
+        ...(mip ? { mip_feasibility_tolerance: tol } : {}),
         ...(lp.timeLimit !== undefined ? { time_limit: lp.timeLimit } : {}),
       });
       const { modelStatus } = model.run();
