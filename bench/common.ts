@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { extractNetwork } from '../src/extract/driver.js';
 import type { ProgressEvent } from '../src/extract/events.js';
-import { compareNetworks, comparisonVerdict, exactWhereNotListed, type Comparison } from '../src/network/compare.js';
+import { compareNetworks, comparisonVerdict, exactWhereIdentifiable, exactWhereNotListed, type Comparison } from '../src/network/compare.js';
 import { memorisationTask, mnistDigits, MNIST_PIXELS, type Dataset } from '../src/network/datasets.js';
 import { networkFromJson, networkToJson } from '../src/network/format.js';
 import { randomNetwork } from '../src/network/init.js';
@@ -22,6 +22,7 @@ import { Float32Oracle } from '../src/oracle/float32.js';
 import { LocalOracle } from '../src/oracle/local.js';
 import { OnnxOracle } from '../src/oracle/onnx.js';
 import type { Oracle } from '../src/oracle/types.js';
+import { certifyTarget, describeObstacles, obstacleCount, readObstacles } from './identifiable.js';
 
 export const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
 export const RESULTS_DIR = join(BENCH_DIR, 'results');
@@ -41,6 +42,8 @@ export interface Target {
   training: Training;
   /** Absent: the network itself (float64) is the black box. */
   blackBox?: BlackBox;
+  /** Certify what no query can reveal about each seed's network (identifiable.ts) and judge runs by it. */
+  certify?: boolean;
 }
 
 /** "arch/training", or "arch/black box" for a float32 black box: how --only, the logs and the tables tell targets apart. */
@@ -121,6 +124,9 @@ export interface BuiltTarget {
   accuracy?: number;
   epochs?: number;
 }
+
+/** Where a target's certificates of identifiability are cached (identifiable.ts). */
+const obstaclesCache = (t: Target, seed: number) => join(RESULTS_DIR, 'nets', `${t.arch}-${t.training}-seed${seed}-identifiability.json`);
 
 /** Build (or read from the cache under bench/results/nets) the target network for one seed. */
 export function buildTarget(t: Target, seed: number): BuiltTarget {
@@ -206,6 +212,15 @@ export interface Run {
    * criterion for trained networks. Float64 black boxes only.
    */
   exactOrListed?: boolean;
+  /** Certified targets: the truth has no dead or always-on neuron and no weight between neurons never active together. */
+  identifiable?: boolean;
+  /**
+   * Certified targets: exact wherever the truth is identifiable (compare.ts exactWhereIdentifiable), and incomplete
+   * by its own account if not exact everywhere.
+   */
+  exactWhereIdentifiable?: boolean;
+  /** Certified targets: what no query can reveal about the truth, for the log. */
+  obstacles?: string;
   accuracy?: number;
   /** The extraction's own check against fresh queries. */
   verificationError?: number;
@@ -221,6 +236,7 @@ export function logRun(run: Run): void {
       `${run.seconds.toFixed(1)} s, worst rel err ${fmt(run.worstRelErr)}, functional ${fmt(run.functionalError)}` +
       `${run.success ? '' : ` — FAIL${why}${run.exactOrListed ? '; exact except the weights it lists as not identifiable' : ''}`}`,
   );
+  if (run.obstacles) log(`    truth not identifiable: ${run.obstacles}; ${run.exactWhereIdentifiable ? 'exact' : 'not exact'} wherever it is`);
   if (run.profile?.length) {
     log(`    phases: ${run.profile.map((p) => `${p.phase} ${p.queries} q ${p.seconds.toFixed(1)} s (black box ${p.blackBoxSeconds.toFixed(1)} s)`).join(' · ')}`);
   }
@@ -308,6 +324,7 @@ export async function runOne(t: Target, seed: number, opts: { log?: boolean } = 
   clock.lap();
   const usable = r.network !== null && r.network.layers.length === r.widths.length + 1;
   const c = usable ? compareNetworks(r.network!, truth) : null;
+  const success = c !== null && succeeds(c, t);
   const run: Run = {
     arch: t.arch,
     training: t.training,
@@ -326,14 +343,31 @@ export async function runOne(t: Target, seed: number, opts: { log?: boolean } = 
     medianRelErr: c ? Math.max(...c.layers.map((l) => l.medianRelErr)) : Infinity,
     functionalError: c?.functionalError ?? Infinity,
     layers: c ? c.layers.map((l) => ({ layer: l.output ? 'out' : `L${l.layer}`, maxRelErr: l.maxRelErr, medianRelErr: l.medianRelErr })) : [],
-    success: c !== null && succeeds(c, t),
+    success,
     exactOrListed: c !== null && !t.blackBox && exactWhereNotListed(c, r.unresolved, TOL),
+    ...judgedByTruth(t, seed, c, { success, complete: r.complete }),
     accuracy: built.accuracy,
     verificationError: r.verificationError,
     profile: phaseProfile(r.phases, clock, timed),
   };
   if (opts.log ?? true) logRun(run);
   return run;
+}
+
+/**
+ * A certified target's run judged by what its truth allows (runIsolated made the certificates before the run): exact
+ * wherever the truth is identifiable, and not claiming to be complete where it is not exact.
+ */
+function judgedByTruth(t: Target, seed: number, c: Comparison | null, claims: { success: boolean; complete: boolean }): Pick<Run, 'identifiable' | 'exactWhereIdentifiable' | 'obstacles'> {
+  const obstacles = t.certify ? readObstacles(obstaclesCache(t, seed)) : undefined;
+  if (!obstacles) return {};
+  const identifiable = obstacleCount(obstacles) === 0 && obstacles.undecided === 0;
+  return {
+    identifiable,
+    // Off anywhere (necessarily where the truth is not identifiable) and claiming complete would be a made-up weight.
+    exactWhereIdentifiable: c !== null && exactWhereIdentifiable(c, obstacles, TOL) && (claims.success || !claims.complete),
+    ...(identifiable ? {} : { obstacles: describeObstacles(obstacles) }),
+  };
 }
 
 /** A run that did not return: its worker ran out of memory, failed, or timed out. */
@@ -375,17 +409,20 @@ const WORKER_BOOT = new URL(
 
 /**
  * runOne in a worker thread with a heap limit and a time limit. A trained target is trained (and cached) here first,
- * so that its training is not charged to the run's time limit; the worker then reads it from the cache.
+ * and a certified one's certificates made (and cached), so that neither is charged to the run's time limit; the
+ * worker then reads them from the cache.
  */
 export async function runIsolated(t: Target, seed: number, opts: BenchOptions): Promise<Run> {
-  if (t.training !== 'untrained') {
-    try {
-      buildTarget(t, seed);
-    } catch (e) {
-      log(`  ${targetName(t)} seed ${seed}: FAIL — cannot build the target: ${(e as Error).message}`);
-      return failedRun(t, seed, `cannot build the target: ${(e as Error).message}`, NaN);
-    }
+  let net: Network;
+  try {
+    net = buildTarget(t, seed).net;
+  } catch (e) {
+    log(`  ${targetName(t)} seed ${seed}: FAIL — cannot build the target: ${(e as Error).message}`);
+    return failedRun(t, seed, `cannot build the target: ${(e as Error).message}`, NaN);
   }
+  const obstacles = t.certify ? await certifyTarget(obstaclesCache(t, seed), net) : undefined;
+  const withTruth = (run: Run): Run =>
+    obstacles && run.identifiable === undefined ? { ...run, ...judgedByTruth(t, seed, null, run) } : run;
   const started = Date.now();
   return new Promise((resolve) => {
     const worker = new Worker(WORKER_BOOT, {
@@ -402,7 +439,7 @@ export async function runIsolated(t: Target, seed: number, opts: BenchOptions): 
     };
     const fail = (why: string) => {
       if (settled) return;
-      const run = failedRun(t, seed, why, (Date.now() - started) / 1000);
+      const run = withTruth(failedRun(t, seed, why, (Date.now() - started) / 1000));
       log(`  ${targetName(t)} seed ${seed}: FAIL — ${why}`);
       finish(run);
     };
@@ -531,6 +568,12 @@ export const LISTED: Column = {
   cell: (r) => `${r.filter((x) => x.exactOrListed).length}/${r.length}`,
   right: true,
 };
+
+/** Certified targets: seeds whose truth is identifiable, and runs exact wherever their truth is (identifiable.ts). */
+export const BY_TRUTH: Column[] = [
+  { head: 'identifiable truths (MIP)', cell: (r) => `${r.filter((x) => x.identifiable).length}/${r.length}`, right: true },
+  { head: 'exact where identifiable', cell: (r) => `${r.filter((x) => x.exactWhereIdentifiable).length}/${r.length}`, right: true },
+];
 
 /** Per layer, the worst relative error over the seeds that found the right architecture: "L1 2e-14 · out 5e-15". */
 export const PER_LAYER: Column = {

@@ -1,6 +1,6 @@
 // Issue 3: networks with 2 to 4 hidden layers. Untrained (seed 001 §6 init): depth 2, 3, 4, widths 8–32, inputs
 // 10–64. Trained (memorisation task): depth 2 and 3, widths up to 20.
-import { COLUMNS, LISTED, markdownTable, PER_LAYER, runTargets, type BenchOptions, type Run, type Target } from './common.js';
+import { BY_TRUTH, COLUMNS, LISTED, markdownTable, PER_LAYER, runTargets, type BenchOptions, type Run, type Target } from './common.js';
 
 export const description = 'two to four hidden layers, untrained and trained (issue 3)';
 
@@ -25,6 +25,7 @@ const QUICK: Target[] = [
 ];
 
 export async function run(opts: BenchOptions): Promise<{ runs: Run[]; table: string }> {
-  const runs = await runTargets(opts.quick ? QUICK : FULL, opts);
-  return { runs, table: markdownTable(runs, [...COLUMNS, LISTED, PER_LAYER]) };
+  const targets = (opts.quick ? QUICK : FULL).map((t) => ({ ...t, certify: true }));
+  const runs = await runTargets(targets, opts);
+  return { runs, table: markdownTable(runs, [...COLUMNS, LISTED, ...BY_TRUTH, PER_LAYER]) };
 }

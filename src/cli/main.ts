@@ -8,6 +8,7 @@ import { registerDemo } from './demo.js';
 import { registerExtract } from './extract.js';
 import { registerInvert } from './invert.js';
 import { registerStability } from './stability.js';
+import { registerIdentifiability } from './identifiability.js';
 import { registerServe } from './serve.js';
 import { registerMake } from './make.js';
 import { registerCompare } from './compare.js';
@@ -30,6 +31,7 @@ registerCompare(program);
 registerMake(program);
 registerInvert(program);
 registerStability(program);
+registerIdentifiability(program);
 registerPlot(program);
 registerBench(program);
 

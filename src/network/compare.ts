@@ -161,6 +161,64 @@ export function exactWhereNotListed(c: Comparison, listed: { layer: number; neur
   return true;
 }
 
+/**
+ * What no query within a box can reveal about the truth (invert/identifiability.ts certifies it): 1-based hidden
+ * layers, the truth's neuron indices.
+ */
+export interface Obstacles {
+  neurons: { layer: number; neuron: number; state: 'dead' | 'always-on' | 'switches' | 'undecided' }[];
+  neverJointly: { layer: number; neuron: number; from: number }[];
+}
+
+/**
+ * Exact wherever the truth is identifiable (seed 001 §5, judged from the truth, not from what the run lists): the
+ * function within tol; no spurious neuron and none missing but dead ones; every other entry within tol except
+ * - weights from dead neurons, and W_zi where i is never active while z is on (only an inequality holds them);
+ * - biases of always-on neurons and of the layer after one (they merge); whole rows (and their outgoing weights) of
+ *   always-on neurons when a layer has two or more (only the sum of their affine maps is seen).
+ * Rows are compared on their identifiable weights after a least-squares scale (the alignment normalised them over
+ * every weight, excused ones included), and that scale carries to their outgoing weights.
+ */
+export function exactWhereIdentifiable(c: Comparison, truth: Obstacles, tol: number): boolean {
+  if (!(c.functionalError <= tol) || !c.matches.some((m) => m.output)) return false;
+  const stateOf = (layer: number, neuron: number) => truth.neurons.find((x) => x.layer === layer && x.neuron === neuron)?.state;
+  let excused = new Set<number>(); // truth indices of the layer before whose outgoing weights are not identifiable
+  let colScale = new Map<number, number>(); // and the scale their recovered outgoing weights are off by
+  let alwaysOnBefore = false;
+  for (const m of c.matches) {
+    const layer = m.index + 1;
+    if (!m.output && (m.spurious.length > 0 || m.missing.some((t) => stateOf(layer, t) !== 'dead'))) return false;
+    const alwaysOn = m.output ? [] : m.pairs.filter((p) => stateOf(layer, p.truth) === 'always-on').map((p) => p.truth);
+    const nextExcused = new Set<number>(alwaysOn.length >= 2 ? alwaysOn : []);
+    const nextScale = new Map<number, number>();
+    for (const p of m.pairs) {
+      if (nextExcused.has(p.truth)) continue;
+      const cols = Array.from({ length: m.columns }, (_, i) => i).filter(
+        (i) => !excused.has(i) && !truth.neverJointly.some((x) => x.layer === layer && x.neuron === p.truth && x.from === i),
+      );
+      const w = cols.map((i) => p.w[i] * (colScale.get(i) ?? 1));
+      const wt = cols.map((i) => p.wTrue[i]);
+      const withBias = !alwaysOnBefore && stateOf(layer, p.truth) !== 'always-on';
+      if (withBias) {
+        w.push(p.b);
+        wt.push(p.bTrue);
+      }
+      // Output rows are not normalised: their scale comes from the columns alone.
+      const partial = !m.output && cols.length < m.columns;
+      const ww = w.reduce((a, v) => a + v * v, 0);
+      const alpha = partial && ww > 0 ? w.reduce((a, v, j) => a + v * wt[j], 0) / ww : 1;
+      const scale = maxAbs(Float64Array.from(wt));
+      if (!(alpha > 0) || !w.every((v, j) => relative(Math.abs(alpha * v - wt[j]), scale) <= tol)) return false;
+      // The recovered outgoing weights carry the inverse of the row's scale (align.ts normalise).
+      if (alpha !== 1) nextScale.set(p.truth, 1 / alpha);
+    }
+    excused = new Set([...nextExcused, ...(m.output ? [] : m.missing)]);
+    colScale = nextScale;
+    alwaysOnBefore = alwaysOn.length > 0;
+  }
+  return true;
+}
+
 /** Whether a comparison passes a tolerance on both the weights and the function, and why not. */
 export function comparisonVerdict(c: Comparison, tol: number): { pass: boolean; reason: string } {
   if (!c.architectureMatches) return { pass: false, reason: `architecture differs: recovered ${c.recoveredArch}, truth ${c.trueArch}` };
