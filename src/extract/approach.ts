@@ -89,3 +89,30 @@ export async function approachUndetermined(
   }
   return null;
 }
+
+/**
+ * approachUndetermined from `meet`, a point of B_z ∩ B_h (meeting-point.ts): backed off along the predicted B_z to h's
+ * inactive side (half-way to the next known boundary behind, at most 1e-2 of the point's scale), then across B_h for
+ * real.
+ */
+export async function approachFromMeeting(
+  ctx: ExtractContext,
+  known: KnownLayers,
+  signs: Int8Array,
+  row: RowEstimate,
+  meet: Float64Array,
+  h: number,
+  span: SpanBases | null,
+): Promise<WalkPoint | null> {
+  const last = known.depth - 1;
+  const n = meet.length;
+  const local = known.localGradients(meet);
+  const g = predictedGradient(signs, row, local.z[last], local.grad[last], n);
+  const toH = local.grad[last].slice(h * n, (h + 1) * n).map((v) => v * signs[h]);
+  const along = orthogonalize(toH, [normalize(g)]);
+  if (norm(g) === 0 || norm(along) < 1e-9 * norm(toH)) return null;
+  const back = normalize(along).map((v) => -v);
+  const behind = known.closestBoundary(meet, back, { layer: last, index: h }, local);
+  const step = 0.5 * Math.min(behind?.c ?? Infinity, 2e-2 * (ctx.scale + norm(meet)));
+  return approachUndetermined(ctx, known, signs, row, axpy(meet, step, back), h, span);
+}

@@ -12,7 +12,8 @@ import { jointSigns, pointData, pointDataAt, solveRow, solveSigns, withSigns, ty
 import { refineDeeperRows } from './refine-deeper.js';
 import { BOUNDARY_PASS, BOUNDARY_TESTS, boundaryHits, passes, testBoundaries } from './test-boundary.js';
 import { firstLayerSpan, walkBoundary } from './walk.js';
-import { approachUndetermined, predictedGradient } from './approach.js';
+import { approachFromMeeting, approachUndetermined, predictedGradient } from './approach.js';
+import { meetingPoint } from './meeting-point.js';
 
 /** Layer k's rows from an earlier, incomplete run (over layer k−1's activations with these signs applied). */
 export interface FixedRows {
@@ -246,6 +247,11 @@ export async function findLayer(ctx: ExtractContext, known: KnownLayers, pool: B
         const pt = await approachUndetermined(ctx, known, signs, row, from.x, h, span);
         if (pt) reached.push(...pointData(known, [pt]));
       }
+      if (reached.some((p) => signs[h] * p.z[h] > 0)) continue;
+      // B_z may meet B_h only where no walk from its points leads: the known layers say where (a MIP, no queries).
+      const meet = await meetingPoint(ctx, known, signs, row, h);
+      const pt = meet && (await approachFromMeeting(ctx, known, signs, row, meet, h, span));
+      if (pt) reached.push(...pointData(known, [pt]));
     }
     if (reached.length > 0) {
       f.points = f.points.concat(reached);

@@ -103,6 +103,21 @@ export class ReluMip {
     return { idx, val, constant: b[r] };
   }
 
+  /**
+   * Keeps encoded neuron r of layer j (j < k − 1) at least eps from its boundary, on the side its δ chooses:
+   * z ≥ eps when active, z ≤ −eps when not (a point in the interior of its activation region). Neurons the box
+   * keeps in one state are left alone.
+   */
+  separate(j: number, r: number, eps: number): void {
+    const d = this.states[j][r];
+    if (d < 0) return;
+    const z = this.pre(j, r);
+    const l = this.bounds[j].lower[r];
+    const u = this.bounds[j].upper[r];
+    this.rows.push({ idx: [...z.idx, d], val: [...z.val, -(eps - l)], lo: l - z.constant, hi: Infinity });
+    this.rows.push({ idx: [...z.idx, d], val: [...z.val, -(u + eps)], lo: -Infinity, hi: -eps - z.constant });
+  }
+
   /** Σ val·x[idx] within [lo, hi] (constants moved to the bounds by the caller). */
   addRow(row: MipRow): void {
     this.rows.push(row);
