@@ -14,6 +14,7 @@ import type { RowEstimate } from './layer-solve.js';
 import { refineDeeperRows } from './refine-deeper.js';
 import type { ResidueSamples } from './residue.js';
 import { randomPoints } from './samples.js';
+import { extremeInput } from './meeting-point.js';
 import { BOUNDARY_TESTS, boundaryHits, passes } from './test-boundary.js';
 
 /**
@@ -46,8 +47,10 @@ export async function alwaysOnRow(ctx: ExtractContext, hidden: Layer[], w: Float
 /**
  * The row sign·(w, b) of the neuron with direction w: per zoom of SEARCH and per sign, the line from the pool input
  * with the highest sign·w·a to the one with the lowest is searched for kinks; one that no known neuron explains gives
- * the bias, and the row must pass TestHyperplane's analogue elsewhere. Else null, with the range of w·a over the
- * samples and every input searched.
+ * the bias, and the row must pass TestHyperplane's analogue elsewhere. Last, per sign, the line from the highest to
+ * the lowest sign·w·a over the whole box the extraction reaches (a MIP over the known layers, no queries): a neuron
+ * that switches only in a corner no sample falls in (10-8-8-8-8-2 seed 2: a layer-4 neuron on for 99.9% of inputs at
+ * every zoom) switches there if anywhere. Else null, with the range of w·a over the samples and every input searched.
  */
 async function switchingRow(
   ctx: ExtractContext,
@@ -62,6 +65,23 @@ async function switchingRow(
   const seen = wa(samples.acts, samples.m);
   const range: [number, number] = [Math.min(...seen), Math.max(...seen)];
   const ones = new Int8Array(d).fill(1);
+  /** The row found on the segment from → to (tested at `zoom`), or null. */
+  const onLine = async (from: Float64Array, to: Float64Array, sign: number, zoom: number): Promise<RowEstimate | null> => {
+    const line = { origin: Float64Array.from(from), dir: Float64Array.from(to, (v, i) => v - from[i]), t0: 0, t1: 1 };
+    const kinks = await findKinks(ctx.oracle, [line], { tol: ctx.tol });
+    const rows = kinks
+      .filter((k) => all.nearestBoundary(k.x).distance >= ctx.tol.onKnown * (1 + Math.hypot(...k.x)))
+      .map((k) => {
+        const a = before.activations(k.x, 1);
+        const b = -w.reduce((t, wi, i) => t + wi * a[i], 0);
+        return { w: Float64Array.from(w, (v) => sign * v), b: sign * b, undetermined: [], consistency: 0 };
+      });
+    if (rows.length === 0) return null;
+    // Tested where it was found: nearer in, a neuron on for 100% of inputs up to ×16 is never crossed.
+    const hits = await boundaryHits(ctx, before, ones, rows, BOUNDARY_TESTS, { zooms: [zoom] });
+    const best = hits.findIndex(passes);
+    return best >= 0 ? rows[best] : null;
+  };
   const sampling = { ...ctx, rng: ctx.sampleRng ?? ctx.rng };
   for (const zoom of SEARCH.zooms) {
     const xs = randomPoints(sampling, SEARCH.pool, zoom);
@@ -76,22 +96,17 @@ async function switchingRow(
         if (sign * p[r] < sign * p[lo]) lo = r;
         if (sign * p[r] > sign * p[hi]) hi = r;
       }
-      const from = xs.subarray(hi * n, (hi + 1) * n);
-      const line = { origin: Float64Array.from(from), dir: Float64Array.from(xs.subarray(lo * n, (lo + 1) * n), (v, i) => v - from[i]), t0: 0, t1: 1 };
-      const kinks = await findKinks(ctx.oracle, [line], { tol: ctx.tol });
-      const rows = kinks
-        .filter((k) => all.nearestBoundary(k.x).distance >= ctx.tol.onKnown * (1 + Math.hypot(...k.x)))
-        .map((k) => {
-          const a = before.activations(k.x, 1);
-          const b = -w.reduce((t, wi, i) => t + wi * a[i], 0);
-          return { w: Float64Array.from(w, (v) => sign * v), b: sign * b, undetermined: [], consistency: 0 };
-        });
-      if (rows.length === 0) continue;
-      // Tested where it was found: nearer in, a neuron on for 100% of inputs up to ×16 is never crossed.
-      const hits = await boundaryHits(ctx, before, ones, rows, BOUNDARY_TESTS, { zooms: [zoom] });
-      const best = hits.findIndex(passes);
-      if (best >= 0) return { row: rows[best], range };
+      const row = await onLine(xs.subarray(hi * n, (hi + 1) * n), xs.subarray(lo * n, (lo + 1) * n), sign, zoom);
+      if (row) return { row, range };
     }
+  }
+  for (const sign of [1, -1]) {
+    const lo = await extremeInput(ctx, before, w, sign, 'min');
+    const hi = await extremeInput(ctx, before, w, sign, 'max');
+    if (!lo || !hi) continue;
+    const zoom = Math.max(1, Math.max(...lo.map(Math.abs)) / ctx.scale);
+    const row = await onLine(hi, lo, sign, zoom);
+    if (row) return { row, range };
   }
   return { row: null, range };
 }

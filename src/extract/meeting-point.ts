@@ -65,3 +65,19 @@ export async function meetingPoint(ctx: ExtractContext, known: KnownLayers, sign
   const res = await mip.solve({ cost: new Map([[t, 1]]), timeLimit: TIME_LIMIT });
   return res.x ? res.x.slice(0, n) : null;
 }
+
+/**
+ * The input in the box where sign·w·a is lowest ('min') or highest ('max'), a being the known layers' activations:
+ * where a neuron of the next layer with direction w is nearest to switching off (always-on.ts). No queries; null
+ * when the MIP runs out of time.
+ */
+export async function extremeInput(ctx: ExtractContext, known: KnownLayers, w: Float64Array, sign: number, sense: 'min' | 'max'): Promise<Float64Array | null> {
+  const n = known.layers[0].inDim;
+  const R = REACH * ctx.scale;
+  const net: Network = { activation: 'relu', layers: [...known.layers, { inDim: w.length, outDim: 1, W: w.map((v) => sign * v), b: Float64Array.of(0) }] };
+  const k = net.layers.length;
+  const mip = new ReluMip(net, k, { lower: new Float64Array(n).fill(-R), upper: new Float64Array(n).fill(R) });
+  const e = mip.pre(k - 1, 0);
+  const res = await mip.solve({ cost: new Map(e.idx.map((c, i) => [c, e.val[i]])), maximize: sense === 'max', timeLimit: TIME_LIMIT });
+  return res.x ? res.x.slice(0, n) : null;
+}
