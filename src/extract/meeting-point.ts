@@ -1,11 +1,13 @@
-// Where a partial row's boundary B_z meets the boundary of an undetermined neuron h, found without queries: a MIP over
-// the known layers' activation patterns (invert/relu-mip.ts). While every undetermined neuron is inactive the partial
-// row predicts B_z exactly, so a point with z = 0, h's pre-activation = 0 and the other undetermined neurons off is
-// a real point of B_z ∩ B_h. approach.ts crosses B_h there for real and the bend gives W_zh (seed 001 App. B).
-// The predicted walk of approach.ts only follows B_z from points already found; when B_z meets B_h only in a region
-// that walk never reaches (10-8-8-8-2 seed 9: the weight was listed "off wherever active" though the two are on
-// together within the box), the MIP still finds it.
+// Points the known layers locate without queries, by MIPs over their activation patterns (invert/relu-mip.ts):
+// - meetingPoint: where a partial row's boundary B_z meets the boundary of an undetermined neuron h. While every
+//   undetermined neuron is inactive the partial row predicts B_z exactly, so a point with z = 0, h's pre-activation
+//   = 0 and the other undetermined neurons off is a real point of B_z ∩ B_h; approach.ts crosses B_h there for real
+//   and the bend gives W_zh (seed 001 App. B). The predicted walk of approach.ts only follows B_z from points already
+//   found; when B_z meets B_h only where that walk never leads (10-8-8-8-2 seed 9: a weight listed "off wherever
+//   active" though the two neurons are on together within the box), the MIP still finds it;
+// - extremeInput: where a direction w over the known layers' activations is lowest or highest (always-on.ts).
 import type { KnownLayers } from '../geometry/known.js';
+import { cube } from '../invert/bounds.js';
 import { ReluMip } from '../invert/relu-mip.js';
 import type { Layer, Network } from '../network/types.js';
 import type { ExtractContext } from './context.js';
@@ -44,7 +46,7 @@ export async function meetingPoint(ctx: ExtractContext, known: KnownLayers, sign
   const n = net.layers[0].inDim;
   const R = REACH * ctx.scale;
   const k = net.layers.length;
-  const mip = new ReluMip(net, k, { lower: new Float64Array(n).fill(-R), upper: new Float64Array(n).fill(R) });
+  const mip = new ReluMip(net, k, cube(n, R));
   const on = (j: number, r: number, lo: number, hi: number) => {
     const e = mip.pre(j, r);
     mip.addRow({ idx: e.idx, val: e.val, lo: lo - e.constant, hi: hi - e.constant });
@@ -76,7 +78,7 @@ export async function extremeInput(ctx: ExtractContext, known: KnownLayers, w: F
   const R = REACH * ctx.scale;
   const net: Network = { activation: 'relu', layers: [...known.layers, { inDim: w.length, outDim: 1, W: w.map((v) => sign * v), b: Float64Array.of(0) }] };
   const k = net.layers.length;
-  const mip = new ReluMip(net, k, { lower: new Float64Array(n).fill(-R), upper: new Float64Array(n).fill(R) });
+  const mip = new ReluMip(net, k, cube(n, R));
   const e = mip.pre(k - 1, 0);
   const res = await mip.solve({ cost: new Map(e.idx.map((c, i) => [c, e.val[i]])), maximize: sense === 'max', timeLimit: TIME_LIMIT });
   return res.x ? res.x.slice(0, n) : null;

@@ -6,6 +6,11 @@ export interface Box {
   upper: Float64Array;
 }
 
+/** The box [−r, r]^n. */
+export function cube(n: number, r: number): Box {
+  return { lower: new Float64Array(n).fill(-r), upper: new Float64Array(n).fill(r) };
+}
+
 /** [lower, upper] of the pre-activations of layers 1..k over the box (interval arithmetic). */
 export function preActivationBounds(net: Network, k: number, box: Box): Box[] {
   const out: Box[] = [];

@@ -8,7 +8,7 @@
 // Each "never" is a MIP with no solution (infeasible); each "does" is a MIP solution checked by a forward pass.
 import { preActivations } from '../network/forward.js';
 import type { Network } from '../network/types.js';
-import type { Box } from './bounds.js';
+import { cube } from './bounds.js';
 import { type Affine, ReluMip } from './relu-mip.js';
 
 export type NeuronState = 'dead' | 'always-on' | 'switches' | 'undecided';
@@ -53,7 +53,7 @@ const MARGIN = 1e-7;
 
 export async function identifiability(net: Network, opts: IdentifiabilityOptions): Promise<Identifiability> {
   const n = net.layers[0].inDim;
-  const box: Box = { lower: new Float64Array(n).fill(-opts.radius), upper: new Float64Array(n).fill(opts.radius) };
+  const box = cube(n, opts.radius);
   const depth = net.layers.length - 1;
   const timeLimit = opts.timeLimit ?? 20;
   const total = net.layers.slice(0, depth).reduce((a, l, j) => a + 2 * l.outDim + (j > 0 ? l.outDim * l.inDim : 0), 0);

@@ -9,7 +9,7 @@
 import { maxAbs, sub } from '../linalg/vec.js';
 import type { Network } from '../network/types.js';
 import { outputAfter, activationPattern } from './activations.js';
-import type { Box } from './bounds.js';
+import { cube, type Box } from './bounds.js';
 import { layerPreimage } from './layer.js';
 import { mipPreimage } from './mip.js';
 import { classifyPolyhedron, projectInto, type PolyhedronClass, type PreimageKind } from './polyhedron.js';
@@ -110,7 +110,7 @@ async function viaMip(
   residualOf: (x: Float64Array) => number,
 ): Promise<NetworkPreimage> {
   const n = net.layers[0].inDim;
-  const box = opts.box ?? { lower: new Float64Array(n).fill(-10), upper: new Float64Array(n).fill(10) };
+  const box = opts.box ?? cube(n, 10);
   const timeLimit = opts.timeLimit ?? 60;
   const base = { layer: k, method: 'mip' as const, steps };
   const above = j === k ? '' : j + 1 === k ? ` (layer ${k} inverted to a single point first)` : ` (layers ${k}..${j + 1} inverted to single points first)`;
