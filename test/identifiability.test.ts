@@ -90,3 +90,28 @@ test('random 10-8-8-8-2: certificates agree with sampling', async () => {
   assert.deepEqual(r3.neverJointly, []);
   assert.ok(r3.neurons.every((c) => c.state === 'switches'));
 });
+
+test('relurev identifiability: the table, --json, and one-line errors', async () => {
+  const { spawnSync } = await import('node:child_process');
+  const { mkdtempSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const { writeNetworkJson } = await import('../src/network/format.js');
+  const dir = mkdtempSync(join(tmpdir(), 'relurev-ident-'));
+  const netPath = join(dir, 'net.json');
+  writeNetworkJson(netPath, handMade);
+  const run = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'identifiability', ...args], { encoding: 'utf8' });
+  const table = run(netPath, '--radius', '10', '--quiet');
+  assert.equal(table.status, 0, table.stderr);
+  assert.match(table.stdout, /layer 2 \(4 neurons\): switches 2; dead: 3; always-on: 2; weights never active together: 1←0/);
+  assert.match(table.stdout, /3 obstacles to identification/);
+  const json = run(netPath, '--radius', '10', '--json');
+  assert.equal(json.status, 0, json.stderr);
+  assert.deepEqual(JSON.parse(json.stdout).neverJointly, [{ layer: 2, neuron: 1, from: 0 }]);
+  const badRadius = run(netPath, '--radius', '-1');
+  assert.equal(badRadius.status, 2);
+  assert.match(badRadius.stderr, /--radius must be positive/);
+  const missing = run(join(dir, 'nope.json'));
+  assert.notEqual(missing.status, 0);
+  assert.equal(missing.stderr.trim().split('\n').filter((l) => !l.includes('npm warn')).length, 1, missing.stderr);
+});
