@@ -100,7 +100,8 @@ async function switchingRow(
       if (row) return { row, range };
     }
   }
-  for (const sign of [1, -1]) {
+  // float64 only, as meeting points (deeper-layer.ts): the box's extremes are exact only for exact layers.
+  for (const sign of ctx.tol.precision === 'float64' ? [1, -1] : []) {
     const lo = await extremeInput(ctx, before, w, sign, 'min');
     const hi = await extremeInput(ctx, before, w, sign, 'max');
     if (!lo || !hi) continue;
