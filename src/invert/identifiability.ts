@@ -6,34 +6,15 @@
 // - a weight W_zi from a neuron i active only where z is off: it changes nothing the output shows, it only has to keep
 //   z off there (an inequality, not a value), so B_z never bends at B_i.
 // Each "never" is a MIP with no solution (infeasible); each "does" is a MIP solution checked by a forward pass.
+import type { NeuronCertificate, NeuronState, NeverJointly, Obstacles } from '../network/compare.js';
 import { preActivations } from '../network/forward.js';
 import type { Network } from '../network/types.js';
 import { cube } from './bounds.js';
 import { type Affine, ReluMip } from './relu-mip.js';
 
-export type NeuronState = 'dead' | 'always-on' | 'switches' | 'undecided';
-
-export interface NeuronCertificate {
-  /** 1-based hidden layer. */
-  layer: number;
-  neuron: number;
-  state: NeuronState;
-}
-
-/** W[layer][neuron, from] only has to keep `neuron` off where `from` (layer − 1) is active. */
-export interface NeverJointly {
-  layer: number;
-  neuron: number;
-  from: number;
-}
-
-export interface Identifiability {
+export interface Identifiability extends Obstacles {
   /** The box is [−radius, radius] in every input. */
   radius: number;
-  /** Every hidden neuron's state over the box. */
-  neurons: NeuronCertificate[];
-  /** Weights between two neurons that are never active together (neither dead). */
-  neverJointly: NeverJointly[];
   /** MIPs that hit their time limit or whose solution the forward pass did not confirm. */
   undecided: number;
 }

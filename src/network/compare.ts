@@ -166,8 +166,27 @@ export function exactWhereNotListed(c: Comparison, listed: { layer: number; neur
  * layers, the truth's neuron indices.
  */
 export interface Obstacles {
-  neurons: { layer: number; neuron: number; state: 'dead' | 'always-on' | 'switches' | 'undecided' }[];
-  neverJointly: { layer: number; neuron: number; from: number }[];
+  /** Every hidden neuron's state over the box. */
+  neurons: NeuronCertificate[];
+  /** Weights between two neurons never active together (neither dead). */
+  neverJointly: NeverJointly[];
+}
+
+/** A hidden neuron over the box: never on, never off, both, or not decided (a MIP ran out of time). */
+export type NeuronState = 'dead' | 'always-on' | 'switches' | 'undecided';
+
+export interface NeuronCertificate {
+  /** 1-based hidden layer. */
+  layer: number;
+  neuron: number;
+  state: NeuronState;
+}
+
+/** W[layer][neuron, from] only has to keep `neuron` off where `from` (layer − 1) is active. */
+export interface NeverJointly {
+  layer: number;
+  neuron: number;
+  from: number;
 }
 
 /**
