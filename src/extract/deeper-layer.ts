@@ -76,6 +76,9 @@ const COMPLETE_WALKS = 6;
  */
 const APPROACHES = 3;
 
+/** Rows missing more weights than this are not completed at meeting points (meeting-point.ts). */
+const MEET_UNDETERMINED = 2;
+
 /** The point nearest to layer-(k−1) neuron h's boundary (distance |ẑ_h| / |∇ẑ_h|, inside the point's region). */
 function nearestTo(points: PointData[], h: number): PointData | undefined {
   let best: PointData | undefined;
@@ -251,7 +254,9 @@ export async function findLayer(ctx: ExtractContext, known: KnownLayers, pool: B
       // B_z may meet B_h only where no walk from its points leads: the known layers say where (a MIP, no queries).
       // float64 only: float32 layers are known to ~1e-5, the point the MIP picks is exact only for exact layers, and
       // the float32 benchmark lost three runs and gained none with it.
-      if (ctx.tol.precision !== 'float64' || reached.some((p) => signs[h] * p.z[h] > 0)) continue;
+      // At most MEET_UNDETERMINED weights missing: candidates built from a deeper boundary's piece miss many (4–6 of 8 on
+      // 10-8-8-8-8-2 seed 1, where 216 such MIPs took the run past 300 s), a real rare neuron one or two.
+      if (ctx.tol.precision !== 'float64' || row.undetermined.length > MEET_UNDETERMINED || reached.some((p) => signs[h] * p.z[h] > 0)) continue;
       const meet = await meetingPoint(ctx, known, signs, row, h);
       const pt = meet && (await approachFromMeeting(ctx, known, signs, row, meet, h, span));
       if (pt) met.push(...pointData(known, [pt]));
