@@ -22,7 +22,8 @@ import { Float32Oracle } from '../src/oracle/float32.js';
 import { LocalOracle } from '../src/oracle/local.js';
 import { OnnxOracle } from '../src/oracle/onnx.js';
 import type { Oracle } from '../src/oracle/types.js';
-import { certifyTarget, describeObstacles, obstacleCount, readObstacles } from './identifiable.js';
+import { obstacleCount, type Identifiability } from '../src/invert/identifiability.js';
+import { certifyTarget, describeObstacles, readObstacles } from './identifiable.js';
 
 export const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
 export const RESULTS_DIR = join(BENCH_DIR, 'results');
@@ -345,7 +346,7 @@ export async function runOne(t: Target, seed: number, opts: { log?: boolean } = 
     layers: c ? c.layers.map((l) => ({ layer: l.output ? 'out' : `L${l.layer}`, maxRelErr: l.maxRelErr, medianRelErr: l.medianRelErr })) : [],
     success,
     exactOrListed: c !== null && !t.blackBox && exactWhereNotListed(c, r.unresolved, TOL),
-    ...judgedByTruth(t, seed, c, { success, complete: r.complete }),
+    ...judgedByTruth(t.certify ? readObstacles(obstaclesCache(t, seed)) : undefined, c, { success, complete: r.complete }),
     accuracy: built.accuracy,
     verificationError: r.verificationError,
     profile: phaseProfile(r.phases, clock, timed),
@@ -355,11 +356,14 @@ export async function runOne(t: Target, seed: number, opts: { log?: boolean } = 
 }
 
 /**
- * A certified target's run judged by what its truth allows (runIsolated made the certificates before the run): exact
+ * A run judged by what its truth allows, given the truth's certificates (none: the target is not certified): exact
  * wherever the truth is identifiable, and not claiming to be complete where it is not exact.
  */
-function judgedByTruth(t: Target, seed: number, c: Comparison | null, claims: { success: boolean; complete: boolean }): Pick<Run, 'identifiable' | 'exactWhereIdentifiable' | 'obstacles'> {
-  const obstacles = t.certify ? readObstacles(obstaclesCache(t, seed)) : undefined;
+function judgedByTruth(
+  obstacles: Identifiability | undefined,
+  c: Comparison | null,
+  claims: { success: boolean; complete: boolean },
+): Pick<Run, 'identifiable' | 'exactWhereIdentifiable' | 'obstacles'> {
   if (!obstacles) return {};
   const identifiable = obstacleCount(obstacles) === 0 && obstacles.undecided === 0;
   return {
@@ -421,8 +425,7 @@ export async function runIsolated(t: Target, seed: number, opts: BenchOptions): 
     return failedRun(t, seed, `cannot build the target: ${(e as Error).message}`, NaN);
   }
   const obstacles = t.certify ? await certifyTarget(obstaclesCache(t, seed), net) : undefined;
-  const withTruth = (run: Run): Run =>
-    obstacles && run.identifiable === undefined ? { ...run, ...judgedByTruth(t, seed, null, run) } : run;
+  const withTruth = (run: Run): Run => ({ ...run, ...judgedByTruth(obstacles, null, run) });
   const started = Date.now();
   return new Promise((resolve) => {
     const worker = new Worker(WORKER_BOOT, {

@@ -27,11 +27,6 @@ export async function certifyTarget(cache: string, net: Network): Promise<Identi
   return r;
 }
 
-/** How many obstacles the certificates found ("dead", "always-on" neurons and weights never active). */
-export function obstacleCount(r: Identifiability): number {
-  return r.neurons.filter((c) => c.state === 'dead' || c.state === 'always-on').length + r.neverJointly.length;
-}
-
 /** "L3 n7 ← 2, 3; L4 n2 always on" — the obstacles, for a log line. */
 export function describeObstacles(r: Identifiability): string {
   const parts = r.neurons.filter((c) => c.state === 'dead' || c.state === 'always-on').map((c) => `L${c.layer} n${c.neuron} ${c.state}`);

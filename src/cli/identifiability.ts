@@ -1,7 +1,7 @@
 // `relurev identifiability NET --radius R`: which of a network's parameters no query within a box can reveal (seed 001
 // §5), certified from the network itself by mixed-integer programs (invert/identifiability.ts).
 import type { Command } from 'commander';
-import { identifiability, type Identifiability } from '../invert/identifiability.js';
+import { identifiability, obstacleCount, type Identifiability } from '../invert/identifiability.js';
 import { loadNetwork } from '../network/load.js';
 import { archString } from '../network/types.js';
 import { stderrProgress } from './progress.js';
@@ -41,7 +41,7 @@ function summary(r: Identifiability, depth: number, widths: number[]): string {
         (k > 1 ? `; weights never active together: ${pairs.length ? pairs.join(', ') : '–'}` : ''),
     );
   }
-  const obstacles = r.neurons.filter((c) => c.state === 'dead' || c.state === 'always-on').length + r.neverJointly.length;
+  const obstacles = obstacleCount(r);
   lines.push(
     obstacles === 0 && r.undecided === 0
       ? 'every neuron switches and every weight between hidden layers is seen: identifiable in principle'

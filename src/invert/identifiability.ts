@@ -92,3 +92,8 @@ export async function identifiability(net: Network, opts: IdentifiabilityOptions
   }
   return { radius: opts.radius, neurons, neverJointly, undecided };
 }
+
+/** How many obstacles the certificates found: dead and always-on neurons, and weights never active together. */
+export function obstacleCount(r: Obstacles): number {
+  return r.neurons.filter((c) => c.state === 'dead' || c.state === 'always-on').length + r.neverJointly.length;
+}
