@@ -73,8 +73,16 @@ async function recoverFrom(
       stray = { points: pool, layer: k };
       break;
     }
-    unresolved.push(...layer.unresolved);
     flipRows(hidden[hidden.length - 1], layer.signs);
+    // Layer-(k−1) neurons with no part in layer k (deeper-layer.ts inertInputs) are dropped, also from the layer-2 rows a
+    // retry keeps.
+    const inert = layer.inert;
+    if (inert.length > 0) {
+      hidden[k - 2] = withoutNeurons(hidden[k - 2], inert);
+      forgetNeurons(unresolved, k - 1, inert);
+      if (k === 3 && found) found = { ...found, rows: found.rows.filter((_, j) => !inert.includes(j)), undetermined: found.undetermined.filter((_, j) => !inert.includes(j)) };
+    }
+    unresolved.push(...layer.unresolved);
     hidden.push(rowsToLayer(layer.rows, hidden[hidden.length - 1].outDim));
     lastUndetermined = layer.undetermined;
     pool = layer.deeper;
@@ -172,23 +180,31 @@ async function dropInert(ctx: ExtractContext, hidden: Layer[], out: OutputFit, l
   const L = hidden.length;
   const last = hidden[L - 1];
   const H = last.outDim;
-  const inert = new Set(out.inert);
-  if (inert.size === 0 || inert.size === H) return out;
-  report(ctx, 'output layer', `${inert.size} neuron(s) of hidden layer ${L} with no visible part in the output: checking the network without them`);
-  const keep = Array.from({ length: H }, (_, j) => j).filter((j) => !inert.has(j));
-  const rows = layerRows(last);
-  hidden[L - 1] = rowsToLayer(keep.map((j) => rows[j]), last.inDim);
+  const inert = out.inert;
+  if (inert.length === 0 || inert.length === H) return out;
+  report(ctx, 'output layer', `${inert.length} neuron(s) of hidden layer ${L} with no visible part in the output: checking the network without them`);
+  hidden[L - 1] = withoutNeurons(last, inert);
   const without = await outputLayer(ctx, hidden);
   if (!(without.verificationError <= 2 * out.verificationError + ctx.tol.rel)) {
     hidden[L - 1] = last;
     return out;
   }
-  const renumber = new Map(keep.map((j, i) => [j, i]));
-  lastUndetermined.splice(0, lastUndetermined.length, ...keep.map((j) => lastUndetermined[j]));
-  const kept = unresolved.filter((u) => !(u.layer === L && u.neuron !== undefined && inert.has(u.neuron)));
-  for (const u of kept) if (u.layer === L && u.neuron !== undefined) u.neuron = renumber.get(u.neuron);
-  unresolved.splice(0, unresolved.length, ...kept);
+  lastUndetermined.splice(0, lastUndetermined.length, ...lastUndetermined.filter((_, j) => !inert.includes(j)));
+  forgetNeurons(unresolved, L, inert);
   return without;
+}
+
+/** The layer without neurons `drop`. */
+function withoutNeurons(layer: Layer, drop: number[]): Layer {
+  const rows = layerRows(layer);
+  return rowsToLayer(rows.filter((_, j) => !drop.includes(j)), layer.inDim);
+}
+
+/** What `unresolved` says about neurons `drop` of hidden layer L (1-based) removed; its other entries renumbered. */
+function forgetNeurons(unresolved: Unresolved[], L: number, drop: number[]): void {
+  const kept = unresolved.filter((u) => !(u.layer === L && u.neuron !== undefined && drop.includes(u.neuron)));
+  for (const u of kept) if (u.layer === L && u.neuron !== undefined) u.neuron -= drop.filter((j) => j < u.neuron!).length;
+  unresolved.splice(0, unresolved.length, ...kept);
 }
 
 function layerRows(layer: Layer): Row[] {
