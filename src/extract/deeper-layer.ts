@@ -231,7 +231,7 @@ export async function findLayer(ctx: ExtractContext, known: KnownLayers, pool: B
     signs = solvedSigns(explored.filter((_, i) => keep.has(i)));
   };
   report(ctx, `layer ${k}`, `testing the predicted boundaries of ${neurons.length} candidate neurons`);
-  const fractions = await testBoundaries(ctx, known, signs, neurons.map((nr) => nr.row), BOUNDARY_TESTS);
+  const fractions = await testBoundaries(ctx, known, signs, neurons.map((nr) => nr.row), BOUNDARY_TESTS, neurons.map((nr) => starts[nr.members[0]]));
   drop(fractions.map((f) => f >= BOUNDARY_PASS));
 
   // Complete each neuron: weights of layer-(k−1) neurons never active where its boundary was explored get walks
