@@ -364,7 +364,7 @@ const INERT_WEIGHT = 1e-9;
  * piece that passed layer k−1's tests (10-8-8-8-2 seed 3: a ninth layer-2 "neuron" whose weights into all eight
  * layer-3 neurons solved to 1e-13, its sign and one weight listed as unresolved, the function exact).
  */
-function inertInputs(rows: RowEstimate[]): number[] {
+export function inertInputs(rows: RowEstimate[]): number[] {
   if (rows.length === 0) return [];
   const H = rows[0].w.length;
   let scale = 0;
@@ -376,7 +376,7 @@ function inertInputs(rows: RowEstimate[]): number[] {
 }
 
 /** Rows without the weights of the `drop` inputs, their undetermined inputs renumbered. */
-function withoutInputs(rows: RowEstimate[], drop: number[]): RowEstimate[] {
+export function withoutInputs(rows: RowEstimate[], drop: number[]): RowEstimate[] {
   if (drop.length === 0) return rows;
   const H = rows[0].w.length;
   const keep = Array.from({ length: H }, (_, h) => h).filter((h) => !drop.includes(h));
