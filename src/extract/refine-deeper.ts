@@ -8,6 +8,8 @@
 import { Matrix } from 'ml-matrix';
 import type { KnownLayers } from '../geometry/known.js';
 import { normalizeColumns, nullVectorWithLeverage } from '../linalg/solve.js';
+import { normalize } from '../linalg/vec.js';
+import { predictedGradient } from './approach.js';
 import type { ExtractContext } from './context.js';
 import type { RowEstimate } from './layer-solve.js';
 import { boundaryHits } from './test-boundary.js';
@@ -54,10 +56,16 @@ export async function refineDeeperRows(
   // A neuron almost always on (or off) meets few random lines: too few equations for a clear null vector. More lines,
   // until every row has them or a round finds nothing new (784-128-128-10 seed 1: a layer-2 row with 114 points for
   // 129 unknowns stayed at its walks' 1.3e-7).
+  // Random lines first, then also lines across the boundary near one of its explored points (in turn): trained
+  // 10-12-10-2 seed 10's rare layer-2 neuron had 10 points for 12 unknowns and stayed at its walks' 7.7e-8.
   for (let round = 0; round < MORE_ROUNDS; round++) {
     const short = rows.map((_, r) => r).filter((r) => actsOf[r].length < H + 8);
     if (short.length === 0) break;
-    const more = await boundaryHits(ctx, known, signs, short.map((r) => rows[r]), H + 8, { apart: rows });
+    const near = short.map((r) => {
+      const xs = explored[r] ?? [];
+      return xs.length > 0 ? predictedNormalAt(known, signs, rows[r], xs[round % xs.length]) : undefined;
+    });
+    const more = await boundaryHits(ctx, known, signs, short.map((r) => rows[r]), H + 8, { apart: rows, near });
     short.forEach((r, i) => actsOf[r].push(...more[i].points.map(activations)));
     if (more.every((m) => m.points.length === 0)) break;
   }
@@ -84,6 +92,13 @@ export async function refineDeeperRows(
     for (let h = 0; h < H; h++) change = Math.max(change, Math.abs(w[h] - row.w[h]));
     return change < limits.change ? { ...row, w, b, refined: true } : { ...row, refined: false };
   });
+}
+
+/** x with the unit normal of a row's boundary there, as the known layers and the row predict it. */
+function predictedNormalAt(known: KnownLayers, signs: Int8Array, row: RowEstimate, x: Float64Array): { x: Float64Array; normal: Float64Array } {
+  const last = known.depth - 1;
+  const { z, grad } = known.localGradients(x);
+  return { x, normal: normalize(predictedGradient(signs, row, z[last], grad[last], x.length)) };
 }
 
 /**

@@ -3,7 +3,7 @@
 // of a deeper neuron only looks like a layer-k boundary near its explored points, so the prediction fails there.
 import { findKinks, type Line } from '../geometry/kinks.js';
 import type { KnownLayers } from '../geometry/known.js';
-import { axpy, normalize, orthogonalize } from '../linalg/vec.js';
+import { axpy, norm, normalize, orthogonalize } from '../linalg/vec.js';
 import { unitVector } from '../network/random.js';
 import { randomLines } from './boundary-points.js';
 import type { ExtractContext } from './context.js';
@@ -81,15 +81,16 @@ export interface HitOptions {
 }
 
 /**
- * A line across a boundary near its point `at`: along the normal, through a point moved 0.5–2 input scales from `at`
- * in a random direction along the boundary's local hyperplane. A partial row is testable only where its undetermined
+ * A line across a boundary near its point `at`: along the normal, through a point moved 0.5–2 times (input scale +
+ * |at| / 10) from `at` in a random direction along the boundary's local hyperplane (farther for a point far out: points
+ * of a rare neuron's boundary all within one input scale of a point at |x| ~ 500 refit its row only to 2e-8). A partial row is testable only where its undetermined
  * inputs are off, which random lines seldom reach when most are (32-16-16-16-4 seed 8: 119 of 183 layer-2 candidates
  * had no testable crossing and passed untested, nearly all of them layer-3 boundaries seen within one layer-2
  * pattern, each then completed by walks). Near its point a partial row is testable, and a deeper boundary's piece is
  * wrong once the line leaves its pattern.
  */
 function lineNear(ctx: ExtractContext, at: { x: Float64Array; normal: Float64Array }): Line {
-  const r = ctx.scale * (0.5 + 1.5 * ctx.rng.uniform());
+  const r = (ctx.scale + 0.1 * norm(at.x)) * (0.5 + 1.5 * ctx.rng.uniform());
   const u = normalize(orthogonalize(unitVector(ctx.rng, at.x.length), [at.normal]));
   return { origin: axpy(at.x, r, u), dir: at.normal, t0: -r, t1: r };
 }
